@@ -1,0 +1,288 @@
+// Command pulumi-language-python is a small Python language host for the Pulumi engine.
+//
+// Why pulumi-kiro builds its own: Pulumi's host lives in the module
+// github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3, which has no tags of its
+// own, and the Go module proxy this project can reach serves no version of it that can be named
+// offline. This host speaks the same LanguageRuntime gRPC protocol and runs programs with the
+// SDK's own `pulumi-language-python-exec`, installed next to this binary, so a program behaves
+// as it does under Pulumi's host. It covers what the CLI needs to run Python programs and
+// Python provider plugins (PulumiPlugin.yaml); it does not generate code or install packages.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// bailExitCode is what pulumi-language-python-exec exits with after it has already shown the
+// user an actionable message: the engine must stop without adding a second error.
+const bailExitCode = 32
+
+func main() {
+	engineAddress := lastPositional(os.Args[1:])
+	host := &pythonHost{engineAddress: engineAddress}
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// lastPositional returns the engine address: the engine passes it as the last argument, after
+// any logging or tracing flags, which this host does not need.
+func lastPositional(args []string) string {
+	for i := len(args) - 1; i >= 0; i-- {
+		if !strings.HasPrefix(args[i], "-") {
+			return args[i]
+		}
+	}
+	return ""
+}
+
+type pythonHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engineAddress string
+}
+
+func (h *pythonHost) Handshake(
+	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() != "" {
+		h.engineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+}
+
+// GetRequiredPlugins and GetRequiredPackages report none: programs run with plugins that are
+// already installed (automatic plugin acquisition is off in pulumi-kiro's environments).
+func (h *pythonHost) GetRequiredPlugins(
+	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *pythonHost) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *pythonHost) GetProgramDependencies(
+	context.Context, *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+}
+
+func (h *pythonHost) RuntimeOptionsPrompts(
+	context.Context, *pulumirpc.RuntimeOptionsRequest,
+) (*pulumirpc.RuntimeOptionsResponse, error) {
+	return &pulumirpc.RuntimeOptionsResponse{}, nil
+}
+
+// InstallDependencies is a no-op: the environment running the engine already has the packages.
+func (h *pythonHost) InstallDependencies(
+	*pulumirpc.InstallDependenciesRequest,
+	grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
+) error {
+	return nil
+}
+
+func (h *pythonHost) About(
+	_ context.Context, req *pulumirpc.AboutRequest,
+) (*pulumirpc.AboutResponse, error) {
+	python := pythonCommand(req.GetInfo())
+	out, err := exec.Command(python, "--version").Output()
+	if err != nil {
+		return nil, fmt.Errorf("running %s --version: %w", python, err)
+	}
+	return &pulumirpc.AboutResponse{
+		Executable: python,
+		Version:    strings.TrimPrefix(strings.TrimSpace(string(out)), "Python "),
+	}, nil
+}
+
+// Run runs a Pulumi program through pulumi-language-python-exec, which connects it to the
+// resource monitor and runs it as __main__.
+func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	execScript, err := siblingPath("pulumi-language-python-exec")
+	if err != nil {
+		return nil, err
+	}
+	info := req.GetInfo()
+	args := []string{"-u", execScript,
+		"--monitor", req.GetMonitorAddress(),
+		"--engine", h.engineAddress,
+		"--project", req.GetProject(),
+		"--stack", req.GetStack(),
+		"--pwd", req.GetPwd(),
+		"--dry_run", strconv.FormatBool(req.GetDryRun()),
+		"--parallel", strconv.Itoa(int(req.GetParallel())),
+		"--organization", req.GetOrganization(),
+	}
+	if info.GetRootDirectory() != "" {
+		args = append(args, "--root_directory", info.GetRootDirectory())
+	}
+	args = append(args, programPath(req))
+	args = append(args, req.GetArgs()...)
+
+	env, err := configEnv(req)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, pythonCommand(info), args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return runResult(cmd.Run()), nil
+}
+
+// RunPlugin runs a Python provider plugin (a directory with PulumiPlugin.yaml), streaming its
+// output back to the engine, which reads the provider's port from the first stdout line.
+func (h *pythonHost) RunPlugin(
+	req *pulumirpc.RunPluginRequest, stream grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	info := req.GetInfo()
+	args := append([]string{"-u", programPath(&pulumirpc.RunRequest{Info: info, Program: req.GetProgram()})},
+		req.GetArgs()...)
+	cmd := exec.CommandContext(stream.Context(), pythonCommand(info), args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = req.GetEnv()
+	cmd.Stdout = streamWriter(stream, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
+	})
+	cmd.Stderr = streamWriter(stream, func(b []byte) *pulumirpc.RunPluginResponse {
+		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
+	})
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return err
+		}
+		code = exitErr.ExitCode()
+	}
+	return stream.Send(&pulumirpc.RunPluginResponse{
+		Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)},
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+func streamWriter(
+	stream grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+	wrap func([]byte) *pulumirpc.RunPluginResponse,
+) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		// The stream keeps the slice until it is sent: hand it a copy.
+		if err := stream.Send(wrap(append([]byte(nil), b...))); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	})
+}
+
+// runResult turns the program's exit into the engine's answer.
+func runResult(err error) *pulumirpc.RunResponse {
+	if err == nil {
+		return &pulumirpc.RunResponse{}
+	}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		if exitErr.ExitCode() == bailExitCode {
+			return &pulumirpc.RunResponse{Bail: true}
+		}
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
+		}
+	}
+	return &pulumirpc.RunResponse{Error: err.Error()}
+}
+
+// configEnv passes the stack configuration the way the Python SDK reads it.
+func configEnv(req *pulumirpc.RunRequest) ([]string, error) {
+	values := req.GetConfig()
+	if values == nil {
+		values = map[string]string{} // the SDK expects an object, never null
+	}
+	config, err := json.Marshal(values)
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	secrets, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	return []string{"PULUMI_CONFIG=" + string(config), "PULUMI_CONFIG_SECRET_KEYS=" + string(secrets)}, nil
+}
+
+// programPath is the program to run: the entry point inside the program directory ("." runs
+// the directory's __main__.py).
+func programPath(req *pulumirpc.RunRequest) string {
+	info := req.GetInfo()
+	if info == nil || info.GetProgramDirectory() == "" {
+		return req.GetProgram()
+	}
+	return filepath.Join(info.GetProgramDirectory(), info.GetEntryPoint())
+}
+
+// pythonCommand honours the project's `virtualenv` runtime option, then PULUMI_PYTHON_CMD,
+// then python3 on PATH.
+func pythonCommand(info *pulumirpc.ProgramInfo) string {
+	if venv := info.GetOptions().GetFields()["virtualenv"].GetStringValue(); venv != "" {
+		if !filepath.IsAbs(venv) {
+			venv = filepath.Join(info.GetRootDirectory(), venv)
+		}
+		return filepath.Join(venv, "bin", "python")
+	}
+	if cmd := os.Getenv("PULUMI_PYTHON_CMD"); cmd != "" {
+		return cmd
+	}
+	return "python3"
+}
+
+func siblingPath(name string) (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(filepath.Dir(self), name)
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("%s must be installed next to pulumi-language-python: %w", name, err)
+	}
+	return path, nil
+}

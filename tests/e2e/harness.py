@@ -1,0 +1,103 @@
+"""End-to-end harness: real `pulumi` CLI stacks on a local file:// backend.
+
+Each stack gets its own backend directory, PULUMI_HOME and passphrase; update checks and plugin
+downloads are off, and the engine comes from scripts/ensure-pulumi. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pulumi import automation as auto
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def engine_bin() -> Path:
+    """The directory holding `pulumi` and its Python plugins (built once, then cached)."""
+    result = subprocess.run(
+        [str(REPO / "scripts" / "ensure-pulumi")],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def engine_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for the CLI and every plugin it starts: offline, isolated, this Python."""
+    bin_dir = engine_bin()
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
+        + os.environ.get("PATH", ""),
+        "PULUMI_HOME": str(home / "pulumi-home"),
+        "PULUMI_BACKEND_URL": (home / "backend").as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "pulumi-kiro-e2e",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_PYTHON_CMD": sys.executable,
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+    }
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class E2EStack:
+    """A stack of a program copied into a temp dir, with the environment it runs in."""
+
+    stack: auto.Stack
+    work_dir: Path
+    env: dict[str, str]
+
+    def run_cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS` in the project directory (for what the Automation API lacks)."""
+        env = {**os.environ, **self.env}
+        return subprocess.run(
+            [str(engine_bin() / "pulumi"), *args, "--stack", self.stack.name, "--non-interactive"],
+            cwd=self.work_dir,
+            env=env,
+            text=True,
+            capture_output=True,
+            check=check,
+        )
+
+    def state_bytes(self) -> int:
+        """Size of the stack's checkpoint file in the file:// backend."""
+        backend = Path(self.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+        files = list(backend.glob(f".pulumi/stacks/**/{self.stack.name}.json"))
+        return sum(f.stat().st_size for f in files)
+
+
+def new_stack(
+    program: Path,
+    tmp: Path,
+    *,
+    stack_name: str = "test",
+    config: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> E2EStack:
+    """Copy ``program`` into ``tmp`` and create a stack for it on a fresh file:// backend."""
+    work_dir = tmp / program.name
+    shutil.copytree(program, work_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp / "backend").mkdir(exist_ok=True)
+    full_env = engine_env(tmp, env)
+    command = auto.PulumiCommand(root=str(engine_bin().parent), skip_version_check=True)
+    workspace = auto.LocalWorkspaceOptions(
+        work_dir=str(work_dir),
+        pulumi_home=full_env["PULUMI_HOME"],
+        env_vars=full_env,
+        pulumi_command=command,
+    )
+    stack = auto.create_stack(stack_name, work_dir=str(work_dir), opts=workspace)
+    for key, value in (config or {}).items():
+        stack.set_config(key, auto.ConfigValue(value))
+    return E2EStack(stack=stack, work_dir=work_dir, env=full_env)

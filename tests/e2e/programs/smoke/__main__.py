@@ -1,0 +1,5 @@
+import pulumi
+from echo import Echo
+
+message = pulumi.Config().get("message") or "hello"
+pulumi.export("message", Echo("greeting", message).message)
