@@ -119,7 +119,7 @@ def load_config(
 
 def open_control_plane(config: KiroConfig, *, actor: str) -> ControlPlane:
     """The control plane that ``config`` describes, acting as ``actor`` in the history."""
-    from kiro_provider.ledger import LedgerControlPlane, LedgerDirectory, open_ledger
+    from kiro_provider.ledger import LedgerControlPlane, open_ledger
 
     ledger = open_ledger(config.ledger_path)
     return LedgerControlPlane(ledger, open_directory(config, ledger), config.clock(), actor=actor)

@@ -101,3 +101,27 @@ def new_stack(
     for key, value in (config or {}).items():
         stack.set_config(key, auto.ConfigValue(value))
     return E2EStack(stack=stack, work_dir=work_dir, env=full_env)
+
+
+KIROCTL = Path(sys.executable).parent / "kiroctl"
+
+
+def kiroctl(
+    e2e: E2EStack, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run kiroctl in the project directory, on the same ledger and clock as the stack."""
+    env = {**os.environ, **e2e.env}
+    result = subprocess.run(
+        [str(KIROCTL), *args], cwd=e2e.work_dir, env=env, text=True, capture_output=True
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"kiroctl {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def ledger_dump(path: Path) -> list[str]:
+    """A full logical dump of a ledger file, to prove an operation changed nothing."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return list(conn.iterdump())

@@ -1,0 +1,55 @@
+"""``kiro.GroupAssignment``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from kiro_provider.resources import GroupAssignmentProvider
+
+from pulumi_kiro._resource import KiroResource
+
+_OUTPUTS = ("group_id", "group_name", "member_count", "members")
+
+
+class GroupAssignment(KiroResource, module="kiro", name="GroupAssignment"):
+    """Subscribe every member of a directory group at one tier.
+
+    Kiro has no group subscription: each member holds their own, at the highest tier over all
+    their assignments. Members added to the group later are subscribed on the next
+    ``pulumi up``; members who leave lose this assignment.
+    """
+
+    group: pulumi.Output[str]
+    """The group as declared (group id or display name)."""
+    tier: pulumi.Output[str]
+    """The declared plan, canonical: ``Pro``, ``Pro+`` or ``Power``."""
+    profile: pulumi.Output[str]
+    """The Kiro profile managed."""
+    group_id: pulumi.Output[str]
+    """Canonical IAM Identity Center group id."""
+    group_name: pulumi.Output[str]
+    """The group's display name."""
+    member_count: pulumi.Output[int]
+    """How many members hold an assignment from this group."""
+    members: pulumi.Output[list[dict[str, Any]]]
+    """Each member: ``user_id``, ``user_name``, ``status``, ``effective_tier``."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        group: pulumi.Input[str],
+        tier: pulumi.Input[str],
+        profile: pulumi.Input[str] | None = None,
+        adopt: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Subscribe every member of ``group`` at ``tier``.
+
+        :param group: IAM Identity Center group id or display name (may be an Output).
+        :param tier: ``Pro``, ``Pro+`` or ``Power``, any case.
+        :param profile: Kiro profile; defaults to stack config ``kiro:profile``, else ``default``.
+        :param adopt: take over a group assignment made outside Pulumi instead of failing.
+        """
+        inputs: dict[str, Any] = {"group": group, "tier": tier, "profile": profile, "adopt": adopt}
+        super().__init__(GroupAssignmentProvider(), resource_name, inputs, _OUTPUTS, opts)
