@@ -30,6 +30,8 @@ from kiro_provider.errors import ValidationError
 
 if TYPE_CHECKING:
     from kiro_provider.controlplane import ControlPlane
+    from kiro_provider.directory import Directory
+    from kiro_provider.ledger import Ledger
 
 DEFAULT_LEDGER = Path(".kiro") / "ledger.db"
 DIRECTORIES = ("ledger", "identitycenter")
@@ -125,7 +127,7 @@ def open_control_plane(config: KiroConfig, *, actor: str) -> ControlPlane:
     return LedgerControlPlane(ledger, open_directory(config, ledger), config.clock(), actor=actor)
 
 
-def open_directory(config: KiroConfig, ledger: object) -> object:
+def open_directory(config: KiroConfig, ledger: Ledger) -> Directory:
     """The directory adapter that ``config`` names."""
     if config.directory == "identitycenter":
         from kiro_provider.directory.identitycenter import IdentityCenterDirectory

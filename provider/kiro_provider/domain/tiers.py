@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -75,7 +75,7 @@ def parse_tier(value: object, *, field: str = "tier") -> Tier:
     return tier
 
 
-def highest(tiers: "list[Tier] | tuple[Tier, ...] | set[Tier]") -> Tier | None:
+def highest(tiers: Iterable[Tier]) -> Tier | None:
     """The highest of ``tiers`` (highest-tier-wins), or None when there are none."""
     return max(tiers, key=lambda t: t.rank, default=None)
 

@@ -14,7 +14,7 @@ import pulumi.dynamic
 # more wrapper, and after ~320 resources pickling recurses too deep (RecursionError). Keep the
 # methods as they are when pulumi_kiro is imported and put them back after each construction,
 # so a stack of any size pickles with one level of wrapping at most.
-_PICKLER: Any = pickle._Pickler  # type: ignore[attr-defined]
+_PICKLER: Any = pickle._Pickler
 _PATCHED = ("_batch_setitems", "save_dict")
 _ORIGINALS = {name: _PICKLER.__dict__[name] for name in _PATCHED if name in _PICKLER.__dict__}
 

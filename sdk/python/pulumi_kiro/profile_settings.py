@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from kiro_provider.resources import ProfileSettingsProvider
 
+from kiro_provider.resources import ProfileSettingsProvider
 from pulumi_kiro._resource import KiroResource
 
 
