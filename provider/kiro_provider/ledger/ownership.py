@@ -1,0 +1,37 @@
+"""Who may change an assignment: the ownership rules of the ControlPlane protocol."""
+
+from __future__ import annotations
+
+from kiro_provider.errors import ConflictError
+
+
+def resolve_owner(
+    exists: bool, current: str | None, owner: str | None, adopt: bool, what: str, field: str
+) -> str | None:
+    """The owner an assignment has after a write by ``owner``; ConflictError when refused.
+
+    - nothing there yet: ``owner`` takes it;
+    - ``owner`` None (an administrator at the console): allowed, the current owner stays;
+    - the same owner: allowed (an interrupted create completes);
+    - no current owner (made in the console): allowed with ``adopt``, which takes it over;
+    - another owner: refused, naming it.
+
+    ``what`` describes the assignment for the message, e.g. "user 'alice' in profile 'default'".
+    """
+    if not exists:
+        return owner
+    if owner is None or current == owner:
+        return current
+    if current is None:
+        if adopt:
+            return owner
+        raise ConflictError(
+            f"{field}: {what} already has an assignment made outside Pulumi (no owner); "
+            "set adopt=True (the resource's `adopt` input) to take it over, or remove it first",
+            field=field,
+        )
+    raise ConflictError(
+        f"{field}: {what} is already managed by {current!r}; remove it there first "
+        f"(requested by {owner!r})",
+        field=field,
+    )

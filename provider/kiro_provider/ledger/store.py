@@ -1,0 +1,320 @@
+"""The ledger file: opening, validating, migrating, and one transaction per operation.
+
+A ``Ledger`` is only a path: it holds no connection and no lock, so it can be pickled (Pulumi
+pickles providers) and shared between threads. Connections live in a module-level cache, one per
+thread, process and path; SQLite's own locking (WAL, ``BEGIN IMMEDIATE``, a generous busy
+timeout) serialises writers across threads and processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kiro_provider.controlplane import DEFAULT_PROFILE
+from kiro_provider.errors import LedgerError, NotFoundError, ValidationError
+from kiro_provider.ledger.schema import MIGRATIONS, SCHEMA_VERSION
+
+#: How long a writer waits for another writer (thread or process) before giving up.
+BUSY_TIMEOUT_S = 60.0
+#: The actor recorded for changes the ledger makes by itself (creating the default profile).
+SYSTEM_ACTOR = "kiro"
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SQLITE_HEADER_SIZE = 100
+_PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+# Per-thread connections keyed by (pid, path): a forked child never reuses its parent's.
+_local = threading.local()
+# Paths validated and migrated in this process (guarded by _opened_lock).
+_opened: set[tuple[int, str]] = set()
+_opened_lock = threading.Lock()
+
+
+def to_text(at: datetime) -> str:
+    """``at`` as fixed-width ISO-8601 UTC text, so that text order is time order.
+
+    A naive datetime is taken to be UTC.
+    """
+    return as_utc(at).strftime(_TIME_FORMAT)
+
+
+def from_text(text: str) -> datetime:
+    """The aware UTC datetime that ``to_text`` wrote."""
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def as_utc(at: datetime) -> datetime:
+    """``at`` in UTC; a naive datetime is taken to be UTC already."""
+    if at.tzinfo is None:
+        return at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc)
+
+
+def validate_profile_name(name: object) -> str:
+    """``name`` if it is a valid profile name, else ValidationError saying what is valid."""
+    if not isinstance(name, str) or not _PROFILE_NAME.fullmatch(name):
+        raise ValidationError(
+            f"profile: {name!r} is not a valid profile name; use 1-63 characters a-z, 0-9 "
+            "and '-', starting with a letter or digit",
+            field="profile",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """An embedded ledger file. Obtain one with ``open_ledger`` (which validates the file)."""
+
+    path: str
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled
+        back when it raises. Writers in other threads and processes wait their turn."""
+        with self._transaction("BEGIN IMMEDIATE") as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: a consistent snapshot. Inside a running transaction of this
+        thread, joins it instead."""
+        conn = _connection(self.path)
+        if conn.in_transaction:
+            yield conn
+            return
+        with self._transaction("BEGIN") as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        conn = _connection(self.path)
+        if conn.in_transaction:
+            raise RuntimeError("ledger transactions do not nest")
+        conn.execute(begin)
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def profiles(self) -> tuple[str, ...]:
+        """Names of the profiles in the ledger, sorted."""
+        with self.read() as conn:
+            return profile_names(conn)
+
+    def create_profile(self, name: str, *, actor: str = SYSTEM_ACTOR) -> str:
+        """Register profile ``name`` (idempotent); ValidationError for an invalid name."""
+        validate_profile_name(name)
+        with self.write() as conn:
+            insert_profile(conn, name, actor, datetime.now(timezone.utc))
+        return name
+
+    def schema_version(self) -> int:
+        """The schema version of the file."""
+        with self.read() as conn:
+            return _read_version(conn)
+
+
+def open_ledger(path: str | os.PathLike[str]) -> Ledger:
+    """Open (creating if absent) the ledger at ``path`` and bring its schema up to date.
+
+    The file is created with mode 0600 and its parent directories as needed. An empty path or
+    a directory is a ValidationError; a file that is not a ledger, is damaged, or has a newer
+    schema is a LedgerError, and is left exactly as it was.
+    """
+    resolved = _validate_path(path)
+    key = (os.getpid(), resolved)
+    with _opened_lock:
+        if key not in _opened:
+            _create_file(resolved)
+            _check_file(resolved)
+            _migrate(resolved)
+            _opened.add(key)
+    return Ledger(resolved)
+
+
+def _validate_path(path: str | os.PathLike[str]) -> str:
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not text or not str(text).strip():
+        raise ValidationError(f"ledger: {path!r} is not a file path", field="ledger")
+    resolved = Path(text).expanduser().absolute()
+    if resolved.is_dir():
+        raise ValidationError(
+            f"ledger: {str(resolved)!r} is a directory; expected a ledger file path",
+            field="ledger",
+        )
+    return str(resolved)
+
+
+def _create_file(path: str) -> None:
+    """Create an empty file with mode 0600 (before SQLite does, with its own mode)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def _check_file(path: str) -> None:
+    """LedgerError unless ``path`` is empty or an intact SQLite file; reads only."""
+    size = os.path.getsize(path)
+    if size == 0:
+        return
+    with open(path, "rb") as f:
+        header = f.read(_SQLITE_HEADER_SIZE)
+    if not header.startswith(_SQLITE_MAGIC):
+        raise LedgerError(f"ledger: {path} is not a ledger (not an SQLite database)")
+    if len(header) < _SQLITE_HEADER_SIZE:
+        raise LedgerError(f"ledger: {path} is truncated ({size} bytes); not a usable ledger")
+    conn = _new_connection(path)
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"ledger: {path} is damaged or not a ledger: {exc}") from exc
+    finally:
+        conn.close()
+    if problems != ["ok"]:
+        raise LedgerError(f"ledger: {path} is damaged: {problems[0]}")
+
+
+def _migrate(path: str) -> None:
+    """Refuse a foreign or newer file; otherwise apply the missing migrations atomically."""
+    conn = _connection(path)
+    try:
+        _read_existing_version(conn, path)  # refuse before writing anything, even WAL mode
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        version = _read_existing_version(conn, path)
+        for script in MIGRATIONS[version:]:
+            for statement in _statements(script):
+                conn.execute(statement)
+        if version < SCHEMA_VERSION:
+            _record_version(conn, version)
+        conn.commit()
+    except sqlite3.DatabaseError as exc:
+        conn.rollback()
+        raise LedgerError(f"ledger: {path} could not be opened: {exc}") from exc
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def _read_existing_version(conn: sqlite3.Connection, path: str) -> int:
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables:
+        return 0
+    if "schema_version" not in tables:
+        raise LedgerError(f"ledger: {path} is an SQLite database but not a ledger")
+    version = _read_version(conn)
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"ledger: {path} has schema version {version}, newer than this release supports "
+            f"({SCHEMA_VERSION}); upgrade pulumi-kiro to use it"
+        )
+    return version
+
+
+def _read_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _record_version(conn: sqlite3.Connection, previous: int) -> None:
+    conn.execute("DELETE FROM schema_version")
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    if previous == 0:
+        insert_profile(conn, DEFAULT_PROFILE, SYSTEM_ACTOR, datetime.now(timezone.utc))
+
+
+def _statements(script: str) -> list[str]:
+    """The script's statements, one by one (``executescript`` would commit on its own)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
+
+
+def _connection(path: str) -> sqlite3.Connection:
+    """This thread's connection to ``path`` (created on first use)."""
+    cache: dict[tuple[int, str], sqlite3.Connection] | None = getattr(_local, "conns", None)
+    if cache is None:
+        cache = _local.conns = {}
+    key = (os.getpid(), path)
+    conn = cache.get(key)
+    if conn is None:
+        conn = cache[key] = _new_connection(path)
+    return conn
+
+
+def _new_connection(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def close_connections() -> None:
+    """Close this thread's cached connections (tests; threads that are about to end)."""
+    cache: dict[tuple[int, str], sqlite3.Connection] = getattr(_local, "conns", {})
+    for conn in cache.values():
+        conn.close()
+    cache.clear()
+
+
+def forget_opened() -> None:
+    """Forget which paths this process validated (tests that rewrite a file in place)."""
+    with _opened_lock:
+        _opened.clear()
+
+
+# --- profiles (shared by every part of the ledger) -------------------------------------------
+
+
+def profile_names(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """Names of the profiles, sorted."""
+    return tuple(row[0] for row in conn.execute("SELECT name FROM profiles ORDER BY name"))
+
+
+def require_profile(conn: sqlite3.Connection, profile: str) -> None:
+    """NotFoundError listing the known profiles unless ``profile`` exists."""
+    row = conn.execute("SELECT 1 FROM profiles WHERE name = ?", (profile,)).fetchone()
+    if row is None:
+        known = ", ".join(profile_names(conn))
+        raise NotFoundError(
+            f"profile: {profile!r} does not exist; known profiles: {known}", field="profile"
+        )
+
+
+def insert_profile(conn: sqlite3.Connection, name: str, actor: str, now: datetime) -> None:
+    """Add profile ``name`` unless it exists, with a history entry."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)", (name, to_text(now))
+    )
+    if cur.rowcount:
+        conn.execute(
+            "INSERT INTO history (at, actor, profile, entity, action, subject, before, after)"
+            " VALUES (?, ?, ?, 'profile', 'create', ?, NULL, ?)",
+            (to_text(now), actor, name, name, f'{{"name": "{name}"}}'),
+        )
