@@ -87,7 +87,8 @@ class Session:
         snapshot; only users who already have a record may be given None).
         """
         targets = _targets(load_assignments(self.conn, self.profile, names.keys()))
-        for user_id, name in names.items():
+        for user_id in sorted(names):  # a stable history order, whatever the caller's order
+            name = names[user_id]
             row = self.rows.get(user_id)
             before = row.state if row else None
             after = reconcile(before, targets.get(user_id), self.now)

@@ -180,15 +180,21 @@ def _check_file(path: str) -> None:
         raise LedgerError(f"ledger: {path} is not a ledger (not an SQLite database)")
     if len(header) < _SQLITE_HEADER_SIZE:
         raise LedgerError(f"ledger: {path} is truncated ({size} bytes); not a usable ledger")
-    conn = _new_connection(path)
     try:
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        problems = _quick_check(path)
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"ledger: {path} is damaged or not a ledger: {exc}") from exc
-    finally:
-        conn.close()
     if problems != ["ok"]:
         raise LedgerError(f"ledger: {path} is damaged: {problems[0]}")
+
+
+def _quick_check(path: str) -> list[str]:
+    """SQLite's structural check of the file (reads only)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        return [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+    finally:
+        conn.close()
 
 
 def _migrate(path: str) -> None:
