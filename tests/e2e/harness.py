@@ -106,9 +106,7 @@ def new_stack(
 KIROCTL = Path(sys.executable).parent / "kiroctl"
 
 
-def kiroctl(
-    e2e: E2EStack, *args: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+def kiroctl(e2e: E2EStack, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run kiroctl in the project directory, on the same ledger and clock as the stack."""
     env = {**os.environ, **e2e.env}
     result = subprocess.run(

@@ -23,8 +23,11 @@ def quickstart(tmp_path: Path) -> E2EStack:
     subprocess.run(
         [str(e2e.work_dir / "seed-directory")],
         check=True,
-        env={**e2e.env, "KIROCTL": str(Path(e2e.env["PULUMI_PYTHON_CMD"]).parent / "kiroctl"),
-             "PATH": e2e.env["PATH"]},
+        env={
+            **e2e.env,
+            "KIROCTL": str(Path(e2e.env["PULUMI_PYTHON_CMD"]).parent / "kiroctl"),
+            "PATH": e2e.env["PATH"],
+        },
         capture_output=True,
     )
     return e2e
@@ -113,10 +116,11 @@ BAD_INPUTS = {
     "overage cap": ({}, ["overage_cap", "not supported"]),
 }
 
+_PROGRAM = "import pulumi_kiro as kiro\n{}\n"
 BAD_PROGRAMS = {
-    "unknown user": "import pulumi_kiro as kiro\nkiro.Subscription('x', user='nobody', tier='Pro')\n",
-    "empty user": "import pulumi_kiro as kiro\nkiro.Subscription('x', user='  ', tier='Pro')\n",
-    "overage cap": "import pulumi_kiro as kiro\nkiro.ProfileSettings('s', overage_cap=100)\n",
+    "unknown user": _PROGRAM.format("kiro.Subscription('x', user='nobody', tier='Pro')"),
+    "empty user": _PROGRAM.format("kiro.Subscription('x', user='  ', tier='Pro')"),
+    "overage cap": _PROGRAM.format("kiro.ProfileSettings('s', overage_cap=100)"),
 }
 
 
