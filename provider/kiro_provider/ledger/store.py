@@ -199,7 +199,7 @@ def _quick_check(path: str) -> list[str]:
 
 def _migrate(path: str) -> None:
     """Refuse a foreign or newer file; otherwise apply the missing migrations atomically."""
-    conn = _connection(path)
+    conn = _cached_connection(path)
     try:
         _read_existing_version(conn, path)  # refuse before writing anything, even WAL mode
         conn.execute("PRAGMA journal_mode=WAL")
@@ -260,6 +260,14 @@ def _statements(script: str) -> list[str]:
 
 
 def _connection(path: str) -> sqlite3.Connection:
+    """This thread's connection to ``path``, the file validated and migrated in this process
+    first (a Ledger unpickled in another process never skips ``open_ledger``'s checks)."""
+    if (os.getpid(), path) not in _opened:
+        open_ledger(path)
+    return _cached_connection(path)
+
+
+def _cached_connection(path: str) -> sqlite3.Connection:
     """This thread's connection to ``path`` (created on first use)."""
     cache: dict[tuple[int, str], sqlite3.Connection] | None = getattr(_local, "conns", None)
     if cache is None:

@@ -142,3 +142,10 @@ def test_ledger_objects_pickle_small_and_hold_no_connection(ledger: Ledger) -> N
     assert len(data) < 300
     directory = pickle.loads(pickle.dumps(LedgerDirectory(ledger)))
     assert directory.ledger == ledger
+
+
+def test_a_ledger_unpickled_elsewhere_still_validates_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere" / "ledger.db"
+    ledger = pickle.loads(pickle.dumps(Ledger(str(path))))  # never passed open_ledger here
+    assert ledger.profiles() == ("default",)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
