@@ -8,7 +8,7 @@ import pytest
 
 from kiro_provider.controlplane import Group, User
 from kiro_provider.domain.tiers import Status, Tier
-from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
+from kiro_provider.errors import ConflictError, KiroError, NotFoundError, ValidationError
 from kiro_provider.ledger import Ledger, LedgerControlPlane, LedgerDirectory
 
 from .conftest import Clock, utc
@@ -241,7 +241,9 @@ def test_profiles_are_separate(
     assert [s.tier for s in cp.list_users("eu")] == [POWER]
 
 
-BAD_CALLS: list[tuple[str, Callable[[LedgerControlPlane, dict[str, User]], object], type]] = [
+BAD_CALLS: list[
+    tuple[str, Callable[[LedgerControlPlane, dict[str, User]], object], type[KiroError]]
+] = [
     ("tier", lambda cp, u: cp.subscribe_user(P, u["alice"].user_id, "Gold", owner=None),  # type: ignore[arg-type]
      ValidationError),
     ("user", lambda cp, u: cp.subscribe_user(P, "nobody", PRO, owner=None), NotFoundError),
@@ -264,7 +266,7 @@ def test_bad_input_changes_nothing(
     users: dict[str, User],
     field: str,
     call: Callable[[LedgerControlPlane, dict[str, User]], object],
-    error: type,
+    error: type[KiroError],
 ) -> None:
     cp.subscribe_user(P, users["alice"].user_id, PLUS, owner="mine")
     before = snapshot(ledger)

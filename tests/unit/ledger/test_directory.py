@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
 from kiro_provider.controlplane import User
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 from kiro_provider.ledger import Ledger, LedgerDirectory
+
+from .support import rows
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
@@ -102,8 +103,8 @@ def test_directory_changes_are_in_the_history(
 ) -> None:
     directory.add_group("eng", ["alice"])
     directory.remove_member("eng", "alice")
-    rows = _rows(ledger, "SELECT entity, action FROM history WHERE entity != 'profile'")
-    assert rows == [("user", "create")] * 3 + [
+    found = rows(ledger, "SELECT entity, action FROM history WHERE entity != 'profile'")
+    assert found == [("user", "create")] * 3 + [
         ("group", "create"),
         ("membership", "add"),
         ("membership", "remove"),
@@ -111,12 +112,4 @@ def test_directory_changes_are_in_the_history(
 
 
 def _count(ledger: Ledger, table: str) -> int:
-    return int(_rows(ledger, f"SELECT count(*) FROM {table}")[0][0])
-
-
-def _rows(ledger: Ledger, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(ledger.path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return int(rows(ledger, f"SELECT count(*) FROM {table}")[0][0])
