@@ -13,8 +13,8 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from pulumi import automation as auto
 
@@ -71,13 +71,17 @@ class E2EStack:
             check=check,
         )
 
+    def resource_state(self, name: str) -> dict[str, Any]:
+        """The state's record of the resource called ``name``."""
+        for resource in self.stack.export_stack().deployment["resources"]:
+            if resource["urn"].endswith(f"::{name}"):
+                return dict(resource)
+        raise AssertionError(f"no resource named {name} in the state")
+
     def resource_outputs(self, name: str) -> dict[str, Any]:
         """The outputs the state holds for the resource called ``name`` (refresh updates these,
         not the stack outputs, which only a run of the program computes)."""
-        for resource in self.stack.export_stack().deployment["resources"]:
-            if resource["urn"].endswith(f"::{name}"):
-                return dict(resource.get("outputs", {}))
-        raise AssertionError(f"no resource named {name} in the state")
+        return dict(self.resource_state(name).get("outputs", {}))
 
     def state_bytes(self) -> int:
         """Size of the stack's checkpoint file in the file:// backend."""

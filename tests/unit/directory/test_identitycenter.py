@@ -21,6 +21,8 @@ import dill
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
+from moto import mock_aws
+
 from kiro_provider.controlplane import Group, User
 from kiro_provider.directory import identitycenter
 from kiro_provider.directory.base import Directory
@@ -31,7 +33,6 @@ from kiro_provider.directory.identitycenter import (
     identitystore_client,
 )
 from kiro_provider.errors import DirectoryError, NotFoundError, ValidationError
-from moto import mock_aws
 
 REGION = "us-east-1"
 STORE = "d-90675f1a2b"

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import pickle
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
-import pytest
 
 import pulumi_kiro as kiro
 from kiro_provider.resources import SubscriptionProvider
-
-
-class _Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
-        return {}, []
 
 
 class _NaiveProvider(pulumi.dynamic.ResourceProvider):
@@ -30,19 +19,6 @@ class _NaiveProvider(pulumi.dynamic.ResourceProvider):
 
 class _NaiveResource(pulumi.dynamic.Resource):
     pass
-
-
-@pytest.fixture(autouse=True)
-def _mocks() -> Iterator[None]:
-    # set_mocks needs a current event loop (asyncio.run elsewhere leaves none behind).
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    pulumi.runtime.set_mocks(_Mocks(), project="proj", stack="stack", preview=False)
-    yield
-    # Let the mocked registrations finish before the loop goes.
-    loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop)))
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def _batch_setitems() -> Any:
