@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
 from kiro_provider.domain.billing import charged_tier, monthly_bill, parse_month
 from kiro_provider.domain.subscription import SubscriptionState
-from kiro_provider.domain.tiers import PriceTable, Status, Tier
+from kiro_provider.domain.tiers import PriceTable, Tier
 from kiro_provider.errors import ValidationError
-
-UTC = timezone.utc
-PRO, PLUS, POWER = Tier.PRO, Tier.PRO_PLUS, Tier.POWER
-PENDING, ACTIVE, CANCELED = Status.PENDING, Status.ACTIVE, Status.CANCELED
+from tests.unit.domain.tables import (
+    ACTIVE,
+    CANCELED,
+    PENDING,
+    PLUS,
+    POWER,
+    PRO,
+    at,
+    state,
+)
 
 Timeline = Sequence[tuple[datetime, SubscriptionState]]
-
-
-def at(text: str) -> datetime:
-    """An aware UTC datetime from ``YYYY-MM-DD[THH:MM:SS[.ffffff]]``."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def state(
-    status: Status, tier: Tier, pending: Tier | None = None, when: str | None = None
-) -> SubscriptionState:
-    return SubscriptionState(status, tier, pending, at(when) if when else None)
 
 
 def timeline(*entries: tuple[str, SubscriptionState]) -> Timeline:

@@ -17,22 +17,17 @@ from kiro_provider.domain.subscription import (
 )
 from kiro_provider.domain.tiers import Status, Tier
 from kiro_provider.errors import ConflictError
-
-UTC = timezone.utc
-PRO, PLUS, POWER = Tier.PRO, Tier.PRO_PLUS, Tier.POWER
-PENDING, ACTIVE, CANCELED = Status.PENDING, Status.ACTIVE, Status.CANCELED
-
-
-def at(text: str) -> datetime:
-    """An aware UTC datetime from ``YYYY-MM-DDTHH:MM:SS[.ffffff]``."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def state(
-    status: Status, tier: Tier, pending: Tier | None = None, when: str | None = None
-) -> SubscriptionState:
-    return SubscriptionState(status, tier, pending, at(when) if when else None)
-
+from tests.unit.domain.tables import (
+    ACTIVE,
+    CANCELED,
+    PENDING,
+    PLUS,
+    POWER,
+    PRO,
+    UTC,
+    at,
+    state,
+)
 
 # --- calendar -------------------------------------------------------------------------------
 
