@@ -14,11 +14,30 @@ kiro:identityStoreId     KIRO_IDENTITY_STORE_ID      IAM Identity Center identit
 kiro:identityStoreRegion KIRO_IDENTITY_STORE_REGION  its region
 (none)                   KIRO_SIMULATED_NOW          the control plane's clock, ISO-8601
 =======================  ==========================  =========================================
+
+With ``kiro:controlPlane`` = ``aws`` (experimental, docs/aws.md) the resources manage Kiro's own
+service instead of the ledger; users and groups then always come from IAM Identity Center:
+
+====================================  ==================================  ========================
+stack config                          environment                         meaning
+====================================  ==================================  ========================
+kiro:controlPlane                     KIRO_CONTROL_PLANE                  ``ledger`` | ``aws``
+kiro:kiroRegion                       KIRO_REGION                         Kiro profile's region
+kiro:identityCenterInstanceArn        KIRO_IDENTITY_CENTER_INSTANCE_ARN   IAM Identity Center ARN
+kiro:identityCenterRegion             KIRO_IDENTITY_CENTER_REGION         defaults to the store's
+kiro:applicationArn                   KIRO_APPLICATION_ARN                the KiroProfile app's ARN
+kiro:qEndpoint                        KIRO_Q_ENDPOINT                     assignments endpoint
+kiro:userSubscriptionsEndpoint        KIRO_USER_SUBSCRIPTIONS_ENDPOINT    subscription listings
+kiro:codewhispererEndpoint            KIRO_CODEWHISPERER_ENDPOINT         profiles endpoint
+====================================  ==================================  ========================
+
+The identitystore endpoint is botocore's own ``AWS_ENDPOINT_URL_IDENTITYSTORE``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,6 +54,9 @@ if TYPE_CHECKING:
 
 DEFAULT_LEDGER = Path(".kiro") / "ledger.db"
 DIRECTORIES = ("ledger", "identitycenter")
+CONTROL_PLANES = ("ledger", "aws")
+#: Regions with a Kiro console and profiles.
+KIRO_REGIONS = ("us-east-1", "eu-central-1")
 
 # (stack config key, environment variable, KiroConfig field)
 _SETTINGS = (
@@ -43,7 +65,29 @@ _SETTINGS = (
     ("kiro:directory", "KIRO_DIRECTORY", "directory"),
     ("kiro:identityStoreId", "KIRO_IDENTITY_STORE_ID", "identity_store_id"),
     ("kiro:identityStoreRegion", "KIRO_IDENTITY_STORE_REGION", "identity_store_region"),
+    ("kiro:controlPlane", "KIRO_CONTROL_PLANE", "control_plane"),
+    ("kiro:kiroRegion", "KIRO_REGION", "kiro_region"),
+    ("kiro:identityCenterInstanceArn", "KIRO_IDENTITY_CENTER_INSTANCE_ARN", "instance_arn"),
+    ("kiro:identityCenterRegion", "KIRO_IDENTITY_CENTER_REGION", "identity_center_region"),
+    ("kiro:applicationArn", "KIRO_APPLICATION_ARN", "application_arn"),
+    ("kiro:qEndpoint", "KIRO_Q_ENDPOINT", "q_endpoint"),
+    (
+        "kiro:userSubscriptionsEndpoint",
+        "KIRO_USER_SUBSCRIPTIONS_ENDPOINT",
+        "user_subscriptions_endpoint",
+    ),
+    ("kiro:codewhispererEndpoint", "KIRO_CODEWHISPERER_ENDPOINT", "codewhisperer_endpoint"),
 )
+
+#: Every stack config key the providers read (namespace ``kiro``).
+STACK_CONFIG_KEYS = tuple(key for key, _, _ in _SETTINGS)
+
+# An IAM Identity Center instance ARN and a Kiro application ARN (aws, aws-cn, aws-us-gov...).
+_INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[0-9a-zA-Z.-]{1,64}")
+_APPLICATION_ARN = re.compile(
+    r"arn:aws[a-z-]*:sso::\d{12}:application/(sso)?ins-[0-9a-zA-Z.-]{1,64}/apl-[0-9a-zA-Z.-]{1,64}"
+)
+_ENDPOINT = re.compile(r"https?://[^\s/]+(/\S*)?")
 
 
 @dataclass(frozen=True)
@@ -60,6 +104,19 @@ class KiroConfig:
     identity_store_region: str | None = None
     #: A fixed clock (to try month ends); None means the real UTC clock.
     simulated_now: datetime | None = None
+    #: Which control plane: ``ledger`` (ours, the default) or ``aws`` (Kiro's own service).
+    control_plane: str = "ledger"
+    #: The Kiro profile's region (aws control plane).
+    kiro_region: str = KIRO_REGIONS[0]
+    #: IAM Identity Center instance ARN and region (aws control plane).
+    instance_arn: str | None = None
+    identity_center_region: str | None = None
+    #: The Kiro application's ARN in IAM Identity Center (aws control plane, to read assignments).
+    application_arn: str | None = None
+    #: Endpoint overrides of Kiro's three services (tests, VPC endpoints); None: the public ones.
+    q_endpoint: str | None = None
+    user_subscriptions_endpoint: str | None = None
+    codewhisperer_endpoint: str | None = None
 
     def clock(self) -> Callable[[], datetime]:
         """The control plane's clock: the simulated instant if set, else real UTC time."""
@@ -108,6 +165,7 @@ def load_config(
             f"{', '.join(DIRECTORIES)}",
             field="directory",
         )
+    _check_aws_values(values)
     now_text = (overrides or {}).get("simulated_now") or env.get("KIRO_SIMULATED_NOW")
     ledger = Path(values.pop("ledger_path", str(DEFAULT_LEDGER))).expanduser()
     if not ledger.is_absolute():
@@ -119,12 +177,92 @@ def load_config(
     )
 
 
+def _check_aws_values(values: dict[str, str]) -> None:
+    """Reject a malformed aws setting at load time, naming its key, the value and what is
+    valid (the rest of the aws settings are checked when the aws control plane is opened)."""
+    _one_of(values, "control_plane", "kiro:controlPlane", CONTROL_PLANES)
+    _one_of(values, "kiro_region", "kiro:kiroRegion", KIRO_REGIONS)
+    _matches(
+        values,
+        "instance_arn",
+        "kiro:identityCenterInstanceArn",
+        _INSTANCE_ARN,
+        "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+    )
+    _matches(
+        values,
+        "application_arn",
+        "kiro:applicationArn",
+        _APPLICATION_ARN,
+        "arn:aws:sso::123456789012:application/ssoins-0123456789abcdef/apl-0123456789abcdef",
+    )
+    for name, key in (
+        ("q_endpoint", "kiro:qEndpoint"),
+        ("user_subscriptions_endpoint", "kiro:userSubscriptionsEndpoint"),
+        ("codewhisperer_endpoint", "kiro:codewhispererEndpoint"),
+    ):
+        _matches(values, name, key, _ENDPOINT, "https://codewhisperer.us-east-1.amazonaws.com")
+
+
+def _one_of(values: dict[str, str], name: str, key: str, valid: tuple[str, ...]) -> None:
+    value = values.get(name)
+    if value is not None and value not in valid:
+        raise ValidationError(
+            f"{key}: {value!r} is not valid; expected one of {', '.join(valid)}", field=key
+        )
+
+
+def _matches(
+    values: dict[str, str], name: str, key: str, pattern: re.Pattern[str], example: str
+) -> None:
+    value = values.get(name)
+    if value is not None and not pattern.fullmatch(value.strip()):
+        raise ValidationError(f"{key}: {value!r} is not valid; expected e.g. {example}", field=key)
+
+
 def open_control_plane(config: KiroConfig, *, actor: str) -> ControlPlane:
     """The control plane that ``config`` describes, acting as ``actor`` in the history."""
+    if config.control_plane == "aws":
+        return open_aws_control_plane(config, actor=actor)
     from kiro_provider.ledger import LedgerControlPlane, open_ledger
 
     ledger = open_ledger(config.ledger_path)
     return LedgerControlPlane(ledger, open_directory(config, ledger), config.clock(), actor=actor)
+
+
+def open_aws_control_plane(config: KiroConfig, *, actor: str) -> ControlPlane:
+    """Kiro's own service (experimental): needs the Identity Center instance and identity
+    store; users and groups come from IAM Identity Center whatever ``kiro:directory`` says."""
+    from kiro_provider.aws import AwsControlPlane, KiroService
+    from kiro_provider.directory.identitycenter import IdentityCenterDirectory
+
+    missing = [
+        key
+        for key, value in (
+            ("kiro:identityCenterInstanceArn", config.instance_arn),
+            ("kiro:identityStoreId", config.identity_store_id),
+            ("kiro:identityStoreRegion", config.identity_store_region),
+        )
+        if not value
+    ]
+    if missing:
+        raise ValidationError(
+            f"controlPlane: aws needs {', '.join(missing)} (IAM Identity Center > Settings shows "
+            "the instance ARN, identity store id and region); see docs/aws.md",
+            field="controlPlane",
+        )
+    assert config.instance_arn and config.identity_store_id and config.identity_store_region
+    service = KiroService(
+        kiro_region=config.kiro_region,
+        identity_center_region=config.identity_center_region or config.identity_store_region,
+        instance_arn=config.instance_arn.strip(),
+        application_arn=config.application_arn.strip() if config.application_arn else None,
+        q_endpoint=config.q_endpoint,
+        user_subscriptions_endpoint=config.user_subscriptions_endpoint,
+        codewhisperer_endpoint=config.codewhisperer_endpoint,
+    )
+    directory = IdentityCenterDirectory(config.identity_store_id, config.identity_store_region)
+    return AwsControlPlane(service, directory, config.clock(), actor=actor)
 
 
 def open_directory(config: KiroConfig, ledger: Ledger) -> Directory:

@@ -15,21 +15,15 @@ from typing import Any, TypeVar
 import pydantic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 
-from kiro_provider.config import KiroConfig, load_config, open_control_plane
+from kiro_provider.config import STACK_CONFIG_KEYS, KiroConfig, load_config, open_control_plane
 from kiro_provider.controlplane import ControlPlane
 from kiro_provider.errors import KiroError
 
 #: What the Python SDK puts in place of a value unknown during preview.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-# Stack config keys the providers read (namespace "kiro").
-_CONFIG_KEYS = (
-    "kiro:ledger",
-    "kiro:profile",
-    "kiro:directory",
-    "kiro:identityStoreId",
-    "kiro:identityStoreRegion",
-)
+# Stack config keys the providers read (namespace "kiro"): one list, kept in config.py.
+_CONFIG_KEYS = STACK_CONFIG_KEYS
 
 _stack_config: dict[str, str] = {}
 

@@ -1,0 +1,146 @@
+"""Kiro's wire vocabulary and ours: plan names, statuses, and the records the listings return.
+
+Only this module and ``calls`` know Kiro's field names; the control plane works on the typed
+records below. Every shape is as observed by public tools (docs/aws.md), not promised by AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from kiro_provider.domain.tiers import Status, Tier
+from kiro_provider.errors import KiroError
+
+#: The plan name written for each tier (Kiro's current names).
+PLAN_FOR_TIER: Mapping[Tier, str] = MappingProxyType(
+    {
+        Tier.PRO: "KIRO_ENTERPRISE_PRO",
+        Tier.PRO_PLUS: "KIRO_ENTERPRISE_PRO_PLUS",
+        Tier.POWER: "KIRO_ENTERPRISE_POWER",
+    }
+)
+
+#: Every plan name read back: the current family, the older Amazon Q Developer family, and the
+#: ``*_PRO_POWER`` spelling some tools use for Power. ``PRO_MAX`` exists in the service but is
+#: not a documented Kiro tier, so it is deliberately absent: it is reported as unknown.
+TIER_FOR_PLAN: Mapping[str, Tier] = MappingProxyType(
+    {
+        **{plan: tier for tier, plan in PLAN_FOR_TIER.items()},
+        "KIRO_ENTERPRISE_PRO_POWER": Tier.POWER,
+        "Q_DEVELOPER_STANDALONE_PRO": Tier.PRO,
+        "Q_DEVELOPER_STANDALONE_PRO_PLUS": Tier.PRO_PLUS,
+        "Q_DEVELOPER_STANDALONE_POWER": Tier.POWER,
+        "Q_DEVELOPER_STANDALONE_PRO_POWER": Tier.POWER,
+    }
+)
+
+STATUS_FOR_WIRE: Mapping[str, Status] = MappingProxyType(
+    {
+        "PENDING": Status.PENDING,
+        "ACTIVE": Status.ACTIVE,
+        "CANCELLED": Status.CANCELED,
+        "CANCELED": Status.CANCELED,
+    }
+)
+WIRE_FOR_STATUS: Mapping[Status, str] = MappingProxyType(
+    {Status.PENDING: "PENDING", Status.ACTIVE: "ACTIVE", Status.CANCELED: "CANCELLED"}
+)
+
+
+class UnknownPlanError(KiroError):
+    """Kiro reported a plan or status this release cannot map to a tier (a newer plan, or one
+    that is not a Kiro tier such as ``PRO_MAX``). Reported, never guessed."""
+
+    code = "UnknownPlan"
+
+
+def plan_name(tier: Tier) -> str:
+    """The plan name Kiro is sent for ``tier``."""
+    return PLAN_FOR_TIER[tier]
+
+
+def tier_of(plan: object, *, who: str) -> Tier:
+    """The tier a plan name read from Kiro stands for; UnknownPlanError naming ``who`` and the
+    plan when it stands for none."""
+    tier = TIER_FOR_PLAN.get(plan) if isinstance(plan, str) else None
+    if tier is None:
+        known = ", ".join(sorted(TIER_FOR_PLAN))
+        raise UnknownPlanError(
+            f"{who}: Kiro reports plan {plan!r}, which pulumi-kiro does not know (known plans: "
+            f"{known}); manage this subscription in the Kiro console or upgrade pulumi-kiro"
+        )
+    return tier
+
+
+def status_of(status: object, *, who: str) -> Status:
+    """Our status for Kiro's; UnknownPlanError (the record is unusable) when unknown."""
+    found = STATUS_FOR_WIRE.get(status.upper()) if isinstance(status, str) else None
+    if found is None:
+        raise UnknownPlanError(
+            f"{who}: Kiro reports status {status!r}; expected one of "
+            f"{', '.join(sorted(STATUS_FOR_WIRE))}"
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class WireSubscription:
+    """One record of ListUserSubscriptions, mapped."""
+
+    user_id: str
+    status: Status
+    #: The plan assigned (``type``): the target.
+    tier: Tier
+    #: The plan in force (``activatedType``); the assigned plan when Kiro reports none.
+    activated_tier: Tier
+    aggregated_type: str | None
+    activation_date: datetime | None
+
+
+@dataclass(frozen=True)
+class WireClaim:
+    """One claim of ListApplicationClaims: a user's direct assignment or a group assignment."""
+
+    principal_id: str
+    principal_type: str  # USER | GROUP
+    tier: Tier
+    identifier: str | None
+
+
+def parse_subscription(record: Mapping[str, Any]) -> WireSubscription:
+    """A ListUserSubscriptions record; UnknownPlanError for a plan or status we cannot map."""
+    user_id = str((record.get("principal") or {}).get("user") or "")
+    who = f"user {user_id or '(no id)'}"
+    tier = tier_of((record.get("type") or {}).get("amazonQ"), who=who)
+    activated_plan = (record.get("activatedType") or {}).get("amazonQ")
+    activated = tier_of(activated_plan, who=who) if activated_plan else tier
+    return WireSubscription(
+        user_id=user_id,
+        status=status_of(record.get("status"), who=who),
+        tier=tier,
+        activated_tier=activated,
+        aggregated_type=record.get("aggregatedSubscriptionType"),
+        activation_date=record.get("activationDate"),
+    )
+
+
+def parse_claim(record: Mapping[str, Any]) -> WireClaim | None:
+    """A ListApplicationClaims claim; None when it names no user or group principal."""
+    principal = record.get("principal") or {}
+    if principal.get("user"):
+        principal_id, principal_type = str(principal["user"]), "USER"
+    elif principal.get("group"):
+        principal_id, principal_type = str(principal["group"]), "GROUP"
+    else:
+        return None
+    who = f"{principal_type.lower()} {principal_id}"
+    return WireClaim(
+        principal_id=principal_id,
+        principal_type=principal_type,
+        tier=tier_of((record.get("type") or {}).get("amazonQ"), who=who),
+        identifier=record.get("identifier"),
+    )
