@@ -300,7 +300,8 @@ class FakeServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> FakeServer:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        # A short poll interval: shutdown() waits for one poll, and tests start one fake each.
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
 

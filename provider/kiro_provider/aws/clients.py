@@ -31,11 +31,11 @@ PROFILES = "kiro-profiles"  # AWSCodeWhispererService, signed as "codewhisperer"
 SERVICES = (ASSIGNMENTS, USER_SUBSCRIPTIONS, PROFILES)
 
 # Throttling and 5xx are retried by botocore's standard mode (exponential backoff with jitter,
-# and a retry quota so a struggling service is not hammered). max_attempts counts the first
-# call too in standard mode. Explicit timeouts so a dead endpoint fails an operation in seconds
+# and a retry quota so a struggling service is not hammered): five attempts in all, the first
+# included (botocore's ``max_attempts`` would count retries only). Explicit timeouts so a dead endpoint fails an operation in seconds
 # instead of hanging a Pulumi worker thread.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
+    retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=5,
     read_timeout=30,
 )
