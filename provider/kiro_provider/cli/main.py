@@ -49,6 +49,7 @@ def _config(args: argparse.Namespace) -> KiroConfig:
             "ledger_path": args.ledger,
             "simulated_now": args.now,
             "profile": getattr(args, "profile", None),
+            "control_plane": args.control_plane,
         }
     )
 

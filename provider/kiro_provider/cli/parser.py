@@ -28,6 +28,10 @@ environment:
   KIRO_SIMULATED_NOW  default for --now (else the real UTC clock)
   KIRO_PROFILE        default for --profile (else "default")
   KIRO_DIRECTORY      where users and groups come from: ledger (default) or identitycenter
+  KIRO_CONTROL_PLANE  default for --control-plane (else ledger)
+  with --control-plane aws (experimental, docs/aws.md): KIRO_REGION,
+  KIRO_IDENTITY_CENTER_INSTANCE_ARN, KIRO_APPLICATION_ARN, KIRO_IDENTITY_STORE_ID,
+  KIRO_IDENTITY_STORE_REGION, and AWS credentials as for the AWS CLI
 """
 
 _Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -60,7 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_globals(parser: argparse.ArgumentParser, *, default: str | None) -> None:
-    """--ledger and --now, accepted before or after the command (after: only when given)."""
+    """--ledger, --now and --control-plane, accepted before or after the command (after: only
+    when given)."""
+    parser.add_argument(
+        "--control-plane",
+        choices=("ledger", "aws"),
+        default=default,
+        help="ledger: the embedded ledger; aws: Kiro's own service in your AWS account "
+        "(experimental; try read-only commands first: users, groups, settings) "
+        "(default: $KIRO_CONTROL_PLANE, else ledger)",
+    )
     parser.add_argument(
         "--ledger",
         metavar="PATH",

@@ -1,0 +1,81 @@
+"""``kiroctl --control-plane aws`` reads the real profile (here: the fake) like the ledger's."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiro_provider.aws import AwsControlPlane
+from kiro_provider.cli.main import main
+from kiro_provider.domain.tiers import Tier
+from tests.fakes import environment as env
+from tests.fakes.kiro_service import FakeServer
+
+# stack config key -> the environment variable kiroctl reads it from
+ENV_FOR_KEY = {
+    "kiro:controlPlane": "KIRO_CONTROL_PLANE",
+    "kiro:kiroRegion": "KIRO_REGION",
+    "kiro:identityCenterInstanceArn": "KIRO_IDENTITY_CENTER_INSTANCE_ARN",
+    "kiro:identityCenterRegion": "KIRO_IDENTITY_CENTER_REGION",
+    "kiro:applicationArn": "KIRO_APPLICATION_ARN",
+    "kiro:identityStoreId": "KIRO_IDENTITY_STORE_ID",
+    "kiro:identityStoreRegion": "KIRO_IDENTITY_STORE_REGION",
+    "kiro:qEndpoint": "KIRO_Q_ENDPOINT",
+    "kiro:userSubscriptionsEndpoint": "KIRO_USER_SUBSCRIPTIONS_ENDPOINT",
+    "kiro:codewhispererEndpoint": "KIRO_CODEWHISPERER_ENDPOINT",
+}
+
+
+@pytest.fixture
+def aws_env(fake: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = env.stack_config(fake.state.model.where, fake.url)
+    for key, value in config.items():
+        if key != "kiro:controlPlane":  # given as --control-plane
+            monkeypatch.setenv(ENV_FOR_KEY[key], value)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_users_groups_and_settings_read_kiro(
+    cp: AwsControlPlane, seeded: env.Seeded, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cp.subscribe_user("default", seeded.users["alice"].user_id, Tier.PRO_PLUS, owner=None)
+    cp.subscribe_group("default", seeded.groups["design"].group_id, Tier.POWER, owner=None)
+
+    code, out, err = run(capsys, "--control-plane", "aws", "users")
+    assert (code, err) == (0, "")
+    assert "alice" in out and "Pro+" in out and "dave" in out and "Power" in out
+
+    code, out, _ = run(capsys, "groups", "--control-plane", "aws")
+    assert code == 0 and "design" in out
+
+    code, out, _ = run(capsys, "--control-plane", "aws", "settings", "--json")
+    assert code == 0 and '"overages_enabled": false' in out
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_what_kiro_cannot_do_is_a_clear_refusal(
+    cp: AwsControlPlane, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "--control-plane", "aws", "bill", "--month", "2026-11")
+    assert code == 1
+    assert "not available with the AWS control plane" in err
+
+
+def test_missing_settings_name_the_keys(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for var in ENV_FOR_KEY.values():
+        monkeypatch.delenv(var, raising=False)
+    code, _, err = run(capsys, "--control-plane", "aws", "users")
+    assert code == 2
+    assert "kiro:identityCenterInstanceArn" in err and "kiro:identityStoreId" in err
+
+
+def test_a_bad_control_plane_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--control-plane", "kiro", "users")
+    assert code == 2 and "invalid choice" in err
