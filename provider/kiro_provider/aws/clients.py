@@ -32,8 +32,8 @@ SERVICES = (ASSIGNMENTS, USER_SUBSCRIPTIONS, PROFILES)
 
 # Throttling and 5xx are retried by botocore's standard mode (exponential backoff with jitter,
 # and a retry quota so a struggling service is not hammered): five attempts in all, the first
-# included (botocore's ``max_attempts`` would count retries only). Explicit timeouts so a dead endpoint fails an operation in seconds
-# instead of hanging a Pulumi worker thread.
+# included (botocore's ``max_attempts`` would count retries only). Explicit timeouts so a dead
+# endpoint fails an operation in seconds instead of hanging a Pulumi worker thread.
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=5,

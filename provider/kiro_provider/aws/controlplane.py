@@ -19,8 +19,8 @@ How Kiro's records become ours:
 - Kiro has one profile per account and region. ``profiles()`` lists the profile names
   ListProfiles returns in the Kiro region, plus ``default`` for the region's only profile.
 - Not offered by Kiro's API, so NotSupportedError: ``activate_user`` (the user's own sign-in),
-  ``deactivate_user`` (remove the direct assignment and group memberships instead) and ``bill``
-  (Kiro bills through AWS Billing; see Cost Explorer).
+  ``bill`` (Kiro bills through AWS Billing; see Cost Explorer), and ``deactivate_user`` for a
+  user subscribed through a group (the direct assignment alone can be deleted, and is).
 """
 
 from __future__ import annotations
@@ -119,11 +119,27 @@ class AwsControlPlane:
         return self.describe_user(profile, user_id)
 
     def deactivate_user(self, profile: str, user_id: str) -> UserSubscription:
-        raise NotSupportedError(
-            "deactivate: not available with the AWS control plane (Kiro's API has no "
-            "'Deactivate plan'); unsubscribe the user's direct assignment and remove them from "
-            "subscribed groups in IAM Identity Center, or use the Kiro console"
-        )
+        """ "Deactivate plan" as far as Kiro's API allows: the direct assignment is deleted.
+        An assignment through a group cannot be removed for one user (Kiro's API has no such
+        call), so a user who holds one is refused before anything changes."""
+        view = self.describe_user(profile, user_id)
+        if view is None:
+            raise NotFoundError(
+                f"user: {user_id!r} has no subscription in profile {profile!r}", field="user"
+            )
+        groups = [a.group_id for a in view.assignments if a.group_id is not None]
+        if groups:
+            names = ", ".join(self._group_name(g) for g in groups)
+            raise NotSupportedError(
+                f"user: {view.user.user_name!r} is subscribed through group(s) {names}: not "
+                "available with the AWS control plane (Kiro's API cannot remove one member's "
+                "group assignment); remove them from the group in IAM Identity Center, or use "
+                "the Kiro console's Deactivate plan",
+                field="user",
+            )
+        result = self.unsubscribe_user(profile, user_id)
+        assert result is not None
+        return result
 
     def activate_user(self, profile: str, user_id: str) -> UserSubscription:
         raise NotSupportedError(
@@ -338,6 +354,12 @@ class AwsControlPlane:
             ) from exc
 
     # --- views --------------------------------------------------------------------------------
+
+    def _group_name(self, group_id: str) -> str:
+        try:
+            return repr(self.directory.get_group(group_id).group_name)
+        except NotFoundError:
+            return repr(group_id)
 
     def _user(self, user_id: str) -> User:
         try:

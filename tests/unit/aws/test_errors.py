@@ -165,12 +165,27 @@ def test_no_credentials(
         cp.profiles()
 
 
-@pytest.mark.parametrize("method", ["activate_user", "deactivate_user"])
-def test_what_kiro_cannot_do_says_so(cp: AwsControlPlane, seeded: env.Seeded, method: str) -> None:
+def test_what_kiro_cannot_do_says_so(cp: AwsControlPlane, seeded: env.Seeded) -> None:
     with pytest.raises(NotSupportedError, match="not available with the AWS control plane"):
-        getattr(cp, method)("default", seeded.users["alice"].user_id)
+        cp.activate_user("default", seeded.users["alice"].user_id)
     with pytest.raises(NotSupportedError, match="AWS Billing"):
         cp.bill("default", "2026-11")
+
+
+def test_deactivate_deletes_the_direct_assignment_only_when_that_is_all(
+    cp: AwsControlPlane, seeded: env.Seeded
+) -> None:
+    alice, bob = seeded.users["alice"].user_id, seeded.users["bob"].user_id
+    cp.subscribe_user("default", alice, Tier.PRO, owner=None)
+    assert cp.deactivate_user("default", alice).status is Status.CANCELED
+    cp.subscribe_user("default", bob, Tier.PRO, owner=None)
+    cp.subscribe_group("default", seeded.groups["engineering"].group_id, Tier.PRO, owner=None)
+    with pytest.raises(NotSupportedError, match="'engineering'"):
+        cp.deactivate_user("default", bob)
+    view = cp.describe_user("default", bob)
+    assert view is not None and view.direct is not None  # refused before anything changed
+    with pytest.raises(NotFoundError):
+        cp.deactivate_user("default", seeded.users["dave"].user_id)
 
 
 def test_overage_cap_is_refused_before_any_call(cp: AwsControlPlane, fake: FakeServer) -> None:
