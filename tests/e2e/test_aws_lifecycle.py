@@ -170,9 +170,8 @@ def test_aws_control_plane_end_to_end(world: World) -> None:
     with pytest.raises(auto.CommandError) as conflict:
         stack.up()
     assert "already subscribed" in str(conflict.value)
-    assert not any(
-        r["urn"].endswith("::dave") for r in stack.export_stack().deployment["resources"]
-    )
+    deployment: Any = stack.export_stack().deployment
+    assert not any(r["urn"].endswith("::dave") for r in deployment["resources"])
     assert "dave" not in world.kiro_records()
     # Throttled twice on the way: retried by botocore, invisible to the user.
     world.control(

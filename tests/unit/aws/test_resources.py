@@ -36,15 +36,16 @@ def test_subscription_lifecycle(seeded: env.Seeded, cp: AwsControlPlane) -> None
     check = checked(provider, {"user": "alice", "tier": "pro+", "owner": OWNER})
     assert check.failures == []
     assert check.inputs["user_id"] == seeded.users["alice"].user_id
-    created = provider.create(check.inputs)
+    created: Any = provider.create(check.inputs)
     assert created.outs["status"] == "Pending" and created.outs["effective_tier"] == "Pro+"
 
-    read = provider.read(created.id, created.outs)
+    read: Any = provider.read(created.id, created.outs)
     assert read.id == created.id and read.inputs is not None and read.inputs["tier"] == "Pro+"
     assert provider.diff(created.id, created.outs, read.inputs).changes is False
 
     provider.delete(created.id, created.outs)
-    assert provider.read(created.id, created.outs).id is None  # Canceled: gone
+    gone: Any = provider.read(created.id, created.outs)
+    assert gone.id is None  # Canceled: gone
 
 
 def test_an_existing_assignment_needs_adopt(seeded: env.Seeded, cp: AwsControlPlane) -> None:
@@ -55,19 +56,21 @@ def test_an_existing_assignment_needs_adopt(seeded: env.Seeded, cp: AwsControlPl
     assert "set adopt=True" in refused.failures[0].reason
     adopted = checked(provider, {"user": "alice", "tier": "Pro", "owner": OWNER, "adopt": True})
     assert adopted.failures == []
-    assert provider.create(adopted.inputs).outs["tier"] == "Pro"
+    adopted_sub: Any = provider.create(adopted.inputs)
+    assert adopted_sub.outs["tier"] == "Pro"
 
 
 def test_group_assignment_and_settings(seeded: env.Seeded, cp: AwsControlPlane) -> None:
     groups = GroupAssignmentProvider()
     check = checked(groups, {"group": "engineering", "tier": "Power", "owner": "p/s/eng"})
-    created = groups.create(check.inputs)
+    created: Any = groups.create(check.inputs)
     assert [m["user_name"] for m in created.outs["members"]] == ["bob", "carol"]
     assert groups.diff(created.id, created.outs, check.inputs).changes is False
 
     settings = ProfileSettingsProvider()
     s_check = checked(settings, {"overages_enabled": True})
-    assert settings.create(s_check.inputs).outs["overages_enabled"] is True
+    settings_created: Any = settings.create(s_check.inputs)
+    assert settings_created.outs["overages_enabled"] is True
     assert cp.get_settings("default").overages_enabled is True
     settings.delete("default", s_check.inputs)
     assert cp.get_settings("default").overages_enabled is False
