@@ -103,6 +103,8 @@ class FakeKiro:
     records: dict[str, _Record] = field(default_factory=dict)
     overages: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
+    #: At most this many items a listing page (None: as many as asked).
+    page_cap: int | None = None
     #: Group members read during the current request (one identitystore read per group).
     member_cache: dict[str, list[str]] = field(default_factory=dict)
 

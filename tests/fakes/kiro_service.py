@@ -13,6 +13,7 @@ Test controls (POST, JSON body), never called by the adapter:
 - ``/_fake/clock`` ``{"now": ISO-8601 | null}``: set or release the fake's clock.
 - ``/_fake/plan`` ``{"userId", "plan"}``: report a raw plan name for the user.
 - ``/_fake/legacy-plans`` ``{"enabled"}``: report plans with the older family's names.
+- ``/_fake/page-cap`` ``{"items"}``: at most this many items a page, whatever was asked.
 - ``/_fake/state`` ``{}``: the calls received (target, status) and the model's records.
 
 Run as a process: ``python -m tests.fakes.kiro_service --identity-store-id d-... --region ...``;
@@ -80,12 +81,14 @@ def _required(body: dict[str, Any], *names: str) -> None:
 
 
 def _page(
-    items: list[dict[str, Any]], body: dict[str, Any], key: str, limit: int
+    model: FakeKiro, items: list[dict[str, Any]], body: dict[str, Any], key: str, limit: int
 ) -> dict[str, Any]:
-    """One page of ``items``; the token is the index of the next item."""
+    """One page of ``items``; the token is the index of the next item. Like real services, the
+    fake may return fewer items than asked (``model.page_cap``), so callers must follow tokens."""
     size = body.get("maxResults") or limit
     if not isinstance(size, int) or size < 1 or size > limit:
         raise validation(f"maxResults must be between 1 and {limit}", "maxResults")
+    size = min(size, model.page_cap or size)
     start = int(body.get("nextToken") or 0)
     page: dict[str, Any] = {key: items[start : start + size]}
     if start + size < len(items):
@@ -112,17 +115,17 @@ def _list_subscriptions(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict
     if size is not None and not (isinstance(size, int) and 100 <= size <= 1000):
         raise validation("maxResults must be between 100 and 1000", "maxResults")
     items = model.list_user_subscriptions(body["instanceArn"], body["subscriptionRegion"])
-    return _page(items, body, "subscriptions", 1000)
+    return _page(model, items, body, "subscriptions", 1000)
 
 
 def _list_claims(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
     _required(body, "applicationArn", "subscriptionRegion")
     items = model.list_application_claims(body["applicationArn"], body["subscriptionRegion"])
-    return _page(items, body, "claims", 100)
+    return _page(model, items, body, "claims", 100)
 
 
 def _list_profiles(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
-    return _page(model.list_profiles(), body, "profiles", 100)
+    return _page(model, model.list_profiles(), body, "profiles", 100)
 
 
 def _update_profile(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +240,8 @@ class KiroHandler(BaseHTTPRequestHandler):
             elif name == "plan":
                 model.sync()
                 model.records[body["userId"]].raw_plan = body["plan"]
+            elif name == "page-cap":
+                model.page_cap = body.get("items")
             elif name == "legacy-plans":
                 model.legacy_plans = bool(body["enabled"])
             elif name != "state":

@@ -192,3 +192,19 @@ def test_overage_cap_is_refused_before_any_call(cp: AwsControlPlane, fake: FakeS
     with pytest.raises(ValidationError, match="not supported by Kiro yet"):
         cp.update_settings("default", overages_enabled=True, overage_cap=100)
     assert attempts(fake, "UpdateProfile") == []
+
+
+def test_listings_follow_every_page(
+    cp: AwsControlPlane, seeded: env.Seeded, fake: FakeServer
+) -> None:
+    for name in ("alice", "bob", "dave"):
+        cp.subscribe_user("default", seeded.users[name].user_id, Tier.PRO, owner=None)
+    cp.subscribe_group("default", seeded.groups["engineering"].group_id, Tier.POWER, owner=None)
+    env.control(fake.url, "page-cap", {"items": 1})
+    before = len(attempts(fake, "ListUserSubscriptions"))
+    users = cp.list_users("default")
+    assert [v.user.user_name for v in users] == ["alice", "bob", "carol", "dave"]
+    assert len(attempts(fake, "ListUserSubscriptions")) - before == 4  # one item a page
+    bob = next(v for v in users if v.user.user_name == "bob")
+    assert len(bob.assignments) == 2  # both claims found across pages
+    assert [g.group.group_name for g in cp.list_groups("default")] == ["engineering"]
