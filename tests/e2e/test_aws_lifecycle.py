@@ -186,7 +186,32 @@ def test_aws_control_plane_end_to_end(world: World) -> None:
     assert stack.up().outputs["dave"].value == "Pending"
     assert_no_drift(world)
 
-    # 8. destroy: every seat Canceled, every assignment gone, overages back off.
+    # 8. Validation passes the field on; ResourceNotFound says there is no Kiro profile.
+    world.control(
+        "fail",
+        {
+            "operation": "UpdateProfile",
+            "code": "ValidationException",
+            "status": 400,
+            "message": "Invalid opt-in",
+            "fields": [{"name": "optInFeatures", "message": "overages not allowed"}],
+        },
+    )
+    stack.set_config("overages", auto.ConfigValue("false"))
+    with pytest.raises(auto.CommandError) as invalid:
+        stack.up()
+    assert "optInFeatures: overages not allowed" in str(invalid.value)
+    assert world.e2e.resource_outputs("settings")["overages_enabled"] is True
+    assert world.control("state")["overages"] is True
+    world.control(
+        "fail",
+        {"operation": "ListProfiles", "code": "ResourceNotFoundException", "status": 404},
+    )
+    with pytest.raises(auto.CommandError) as no_profile:
+        stack.preview()
+    assert "no Kiro profile" in str(no_profile.value)
+
+    # 9. destroy: every seat Canceled, every assignment gone, overages back off.
     stack.destroy()
     assert {r["status"] for r in world.kiro_records().values()} == {"Canceled"}
     state = world.control("state")
