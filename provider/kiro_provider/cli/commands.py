@@ -68,12 +68,17 @@ class Session:
             )
         return self.config.profile
 
+    def _directory_in_use(self) -> str:
+        return "identitycenter" if self.config.control_plane == "aws" else self.config.directory
+
     def directory(self) -> AdminDirectory:
         """The ledger-held directory, the only one kiroctl administers."""
-        if self.config.directory != "ledger":
+        # The aws control plane reads users and groups from IAM Identity Center whatever
+        # kiro:directory says, so the ledger-held directory is not the one in use.
+        if self.config.directory != "ledger" or self.config.control_plane == "aws":
             raise ValidationError(
                 f"directory: kiroctl directory manages the ledger-held directory, but the "
-                f"configured directory is {self.config.directory!r}; manage users and groups "
+                f"configured directory is {self._directory_in_use()!r}; manage users and groups "
                 "in IAM Identity Center instead, or set KIRO_DIRECTORY=ledger",
                 field="directory",
             )

@@ -79,3 +79,12 @@ def test_missing_settings_name_the_keys(
 def test_a_bad_control_plane_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--control-plane", "kiro", "users")
     assert code == 2 and "invalid choice" in err
+
+
+def test_the_ledger_directory_is_not_administered_under_aws(
+    capsys: pytest.CaptureFixture[str], tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIRO_LEDGER", f"{tmp_path}/ledger.db")
+    code, _, err = run(capsys, "--control-plane", "aws", "directory", "add-user", "erin")
+    assert code == 2
+    assert "'identitycenter'" in err and "IAM Identity Center" in err
