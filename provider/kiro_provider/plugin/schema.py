@@ -1,0 +1,263 @@
+"""The Pulumi package schema of ``kiro``, generated from the one description of every field.
+
+Inputs come from the pydantic models in ``kiro_provider.resources.args`` (their types, defaults
+and descriptions); outputs from the annotated attributes of the Python SDK classes and the
+docstring under each; resource descriptions from the SDK class docstrings. ``schema.json`` at the
+repository root is this module's output, checked in because the plugin serves it and tools read
+it: regenerate it with ``python -m kiro_provider.plugin.schema > schema.json`` (a unit test fails
+when the two differ).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import json
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from kiro_provider.config import STACK_CONFIG_KEYS
+from kiro_provider.domain.tiers import Status, Tier
+from kiro_provider.plugin.names import camel
+from kiro_provider.resources.args import (
+    GroupAssignmentArgs,
+    ProfileSettingsArgs,
+    SubscriptionArgs,
+)
+
+PACKAGE = "kiro"
+TIER_TYPE = f"{PACKAGE}:index:Tier"
+STATUS_TYPE = f"{PACKAGE}:index:Status"
+MEMBER_TYPE = f"{PACKAGE}:index:GroupMember"
+
+#: Inputs the SDK sets itself (never declared by a program): not part of the schema.
+SDK_SET = frozenset({"owner"})
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One resource type: its token, its input model and the SDK class that documents it."""
+
+    name: str
+    args: type[pydantic.BaseModel]
+    sdk_module: str
+
+    @property
+    def token(self) -> str:
+        return f"{PACKAGE}:index:{self.name}"
+
+
+RESOURCES = (
+    ResourceSpec("Subscription", SubscriptionArgs, "pulumi_kiro.subscription"),
+    ResourceSpec("GroupAssignment", GroupAssignmentArgs, "pulumi_kiro.group_assignment"),
+    ResourceSpec("ProfileSettings", ProfileSettingsArgs, "pulumi_kiro.profile_settings"),
+)
+
+# The provider configuration (namespace ``kiro``): config.py owns the keys, this table their
+# documentation in the schema; a unit test fails when a key is missing here.
+CONFIG: dict[str, str] = {
+    "kiro:ledger": "Path of the embedded ledger (SQLite), relative to the Pulumi project; "
+    "default `.kiro/ledger.db`. Environment: `KIRO_LEDGER`.",
+    "kiro:profile": "Kiro profile a resource manages when it names none; default `default`. "
+    "Environment: `KIRO_PROFILE`.",
+    "kiro:directory": "Where users and groups come from: `ledger` (default) or "
+    "`identitycenter`. Environment: `KIRO_DIRECTORY`.",
+    "kiro:identityStoreId": "IAM Identity Center identity store id (directory "
+    "`identitycenter`). Environment: `KIRO_IDENTITY_STORE_ID`.",
+    "kiro:identityStoreRegion": "Region of the identity store. Environment: "
+    "`KIRO_IDENTITY_STORE_REGION`.",
+    "kiro:controlPlane": "`ledger` (default: the embedded control plane) or `aws` (Kiro's own "
+    "service, experimental). Environment: `KIRO_CONTROL_PLANE`.",
+    "kiro:kiroRegion": "Region of the Kiro profile (control plane `aws`): `us-east-1` or "
+    "`eu-central-1`. Environment: `KIRO_REGION`.",
+    "kiro:identityCenterInstanceArn": "IAM Identity Center instance ARN (control plane `aws`). "
+    "Environment: `KIRO_IDENTITY_CENTER_INSTANCE_ARN`.",
+    "kiro:identityCenterRegion": "Region of IAM Identity Center; defaults to the identity "
+    "store's. Environment: `KIRO_IDENTITY_CENTER_REGION`.",
+    "kiro:applicationArn": "ARN of the Kiro application in IAM Identity Center (control plane "
+    "`aws`). Environment: `KIRO_APPLICATION_ARN`.",
+    "kiro:qEndpoint": "Endpoint override of Kiro's assignments service. Environment: "
+    "`KIRO_Q_ENDPOINT`.",
+    "kiro:userSubscriptionsEndpoint": "Endpoint override of Kiro's subscription listings. "
+    "Environment: `KIRO_USER_SUBSCRIPTIONS_ENDPOINT`.",
+    "kiro:codewhispererEndpoint": "Endpoint override of Kiro's profiles service. Environment: "
+    "`KIRO_CODEWHISPERER_ENDPOINT`.",
+}
+
+_MEMBER_FIELDS = {
+    "user_id": ({"type": "string"}, "IAM Identity Center user id."),
+    "user_name": ({"type": "string"}, "The user's name in the directory."),
+    "status": ({"$ref": f"#/types/{STATUS_TYPE}"}, "`Pending`, `Active` or `Canceled`."),
+    "effective_tier": ({"$ref": f"#/types/{TIER_TYPE}"}, "The tier in force for the user now."),
+}
+
+# Output types the SDK annotations cannot say precisely (enums and the member object).
+_OUTPUT_TYPES: dict[str, dict[str, Any]] = {
+    "status": {"$ref": f"#/types/{STATUS_TYPE}"},
+    "effective_tier": {"$ref": f"#/types/{TIER_TYPE}"},
+    "pending_tier": {"$ref": f"#/types/{TIER_TYPE}"},
+    "members": {"type": "array", "items": {"$ref": f"#/types/{MEMBER_TYPE}"}},
+}
+_ANNOTATION_TYPES = {"str": "string", "int": "integer", "bool": "boolean"}
+
+
+def version() -> str:
+    """The package version (pyproject.toml) the schema and plugin report."""
+    try:
+        return metadata.version("pulumi-kiro")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "0.0.0"
+
+
+# --- inputs (pydantic models) ---------------------------------------------------------------
+
+
+def input_fields(spec: ResourceSpec) -> dict[str, pydantic.fields.FieldInfo]:
+    """The declared inputs of ``spec`` by snake_case name (without what the SDK sets)."""
+    return {n: f for n, f in spec.args.model_fields.items() if n not in SDK_SET}
+
+
+def _input_type(field: pydantic.fields.FieldInfo) -> dict[str, Any]:
+    annotation = field.annotation
+    if annotation is bool:
+        return {"type": "boolean"}
+    if annotation is Any:
+        return {"$ref": "pulumi.json#/Any"}
+    # Tiers are accepted in any spelling ("pro+", "PRO_PLUS") and checked by the provider with
+    # a message listing the valid tiers: a string here, the Tier enum on the outputs.
+    return {"type": "string"}
+
+
+def _input_property(field: pydantic.fields.FieldInfo) -> dict[str, Any]:
+    prop = {**_input_type(field), "description": field.description or ""}
+    if field.annotation is bool and not field.is_required():
+        prop["default"] = field.default
+    return prop
+
+
+# --- outputs (the SDK classes) ----------------------------------------------------------------
+
+
+def sdk_class(spec: ResourceSpec) -> ast.ClassDef:
+    """The Python SDK class of ``spec``, parsed from its source: the provider package documents
+    itself from the SDK's text without importing it (the SDK depends on the provider)."""
+    found = importlib.util.find_spec(spec.sdk_module)
+    if found is None or found.origin is None:
+        raise LookupError(f"the Python SDK module {spec.sdk_module} is not installed")
+    tree = ast.parse(Path(found.origin).read_text(encoding="utf-8"))
+    return next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == spec.name)
+
+
+def sdk_outputs(spec: ResourceSpec) -> dict[str, tuple[str, str]]:
+    """The SDK class's outputs: snake_case name -> (annotation text, docstring under it)."""
+    body = sdk_class(spec).body
+    found: dict[str, tuple[str, str]] = {}
+    for node, after in zip(body, [*body[1:], None], strict=True):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            doc = ""
+            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+                doc = inspect.cleandoc(str(after.value.value))
+            found[node.target.id] = (ast.unparse(node.annotation), doc)
+    return found
+
+
+def _output_type(name: str, annotation: str) -> dict[str, Any]:
+    if name in _OUTPUT_TYPES:
+        return dict(_OUTPUT_TYPES[name])
+    inner = annotation.removeprefix("pulumi.Output[").removesuffix("]").split(" | ")[0]
+    return {"type": _ANNOTATION_TYPES[inner]}
+
+
+def _resource(spec: ResourceSpec) -> dict[str, Any]:
+    inputs = input_fields(spec)
+    outputs = sdk_outputs(spec)
+    return {
+        "description": ast.get_docstring(sdk_class(spec)) or "",
+        "inputProperties": {camel(n): _input_property(f) for n, f in inputs.items()},
+        "requiredInputs": [camel(n) for n, f in inputs.items() if f.is_required()],
+        "properties": {
+            camel(n): {**_output_type(n, annotation), "description": doc}
+            for n, (annotation, doc) in outputs.items()
+        },
+        "required": [camel(n) for n, (a, _) in outputs.items() if "None" not in a],
+    }
+
+
+# --- types and config -------------------------------------------------------------------------
+
+
+def _enum(description: str, values: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "description": description,
+        "enum": [{"name": name, "value": value} for name, value in values],
+    }
+
+
+def _types() -> dict[str, Any]:
+    return {
+        TIER_TYPE: _enum(
+            "A Kiro plan, lowest first; monthly credits 1,000 / 2,000 / 10,000.",
+            [(t.name.title().replace("_", ""), t.value) for t in Tier],
+        ),
+        STATUS_TYPE: _enum(
+            "`Pending`: subscribed, not yet activated (not charged). `Active`: charged. "
+            "`Canceled`: unsubscribed.",
+            [(s.value, s.value) for s in Status],
+        ),
+        MEMBER_TYPE: {
+            "type": "object",
+            "description": "A member of an assigned group as the Groups tab shows them.",
+            "properties": {
+                camel(n): {**t, "description": d} for n, (t, d) in _MEMBER_FIELDS.items()
+            },
+            "required": [camel(n) for n in _MEMBER_FIELDS],
+        },
+    }
+
+
+def _config() -> dict[str, Any]:
+    variables = {
+        key.removeprefix(f"{PACKAGE}:"): {"type": "string", "description": CONFIG[key]}
+        for key in STACK_CONFIG_KEYS
+    }
+    return {"variables": variables}
+
+
+def build_schema() -> dict[str, Any]:
+    """The whole package schema."""
+    config = _config()
+    return {
+        "name": PACKAGE,
+        "displayName": "Kiro",
+        "version": version(),
+        "description": "Kiro enterprise subscriptions as code: subscriptions, group "
+        "assignments and profile settings.",
+        "keywords": ["kiro", "subscriptions", "category/utility"],
+        "license": "Apache-2.0",
+        "publisher": "pulumi-kiro",
+        "meta": {"moduleFormat": "(.*)"},
+        "config": config,
+        "provider": {
+            "description": "The kiro provider: where the control plane lives and which "
+            "directory and profile to use.",
+            "inputProperties": config["variables"],
+        },
+        "types": _types(),
+        "resources": {spec.token: _resource(spec) for spec in RESOURCES},
+    }
+
+
+def render() -> str:
+    """``schema.json`` as checked in: sorted keys kept in declaration order, 2-space indent."""
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
