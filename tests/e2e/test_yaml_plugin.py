@@ -7,6 +7,7 @@ the plugin through PulumiPlugin.yaml at the repository root (runtime python).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,15 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from tests.e2e.harness import REPO, E2EStack, kiroctl, ledger_dump, new_stack
+from tests.e2e.harness import (
+    REPO,
+    E2EStack,
+    engine_bin,
+    engine_env,
+    kiroctl,
+    ledger_dump,
+    new_stack,
+)
 
 EXAMPLE = REPO / "examples" / "yaml"
 SEED = REPO / "examples" / "quickstart" / "seed-directory"
@@ -124,3 +133,16 @@ def test_yaml_bad_input_fails_preview_and_changes_nothing(yaml_stack: E2EStack, 
     for fragment in expected:
         assert fragment in str(failure.value)
     assert ledger_dump(ledger) == before
+
+
+def test_package_get_schema_returns_schema_json(tmp_path: Path) -> None:
+    env = {**os.environ, **engine_env(tmp_path)}
+    result = subprocess.run(
+        [str(engine_bin() / "pulumi"), "package", "get-schema", str(REPO)],
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == json.loads((REPO / "schema.json").read_text())

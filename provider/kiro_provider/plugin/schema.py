@@ -177,7 +177,7 @@ def _output_type(name: str, annotation: str) -> dict[str, Any]:
 def _resource(spec: ResourceSpec) -> dict[str, Any]:
     inputs = input_fields(spec)
     outputs = sdk_outputs(spec)
-    return {
+    resource = {
         "description": ast.get_docstring(sdk_class(spec)) or "",
         "inputProperties": {camel(n): _input_property(f) for n, f in inputs.items()},
         "requiredInputs": [camel(n) for n, f in inputs.items() if f.is_required()],
@@ -187,6 +187,8 @@ def _resource(spec: ResourceSpec) -> dict[str, Any]:
         },
         "required": [camel(n) for n, (a, _) in outputs.items() if "None" not in a],
     }
+    # An empty list is written as no list at all, as the engine serves the schema back.
+    return {key: value for key, value in resource.items() if value != []}
 
 
 # --- types and config -------------------------------------------------------------------------
