@@ -38,16 +38,25 @@ def edit_program(e2e: E2EStack, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+#: The ledger, named by stack config (kiro:ledger) only: the plugin must receive the config.
+LEDGER = "state/kiro-ledger.db"
+
+
 @pytest.fixture
 def yaml_stack(tmp_path: Path) -> E2EStack:
-    e2e = new_stack(EXAMPLE, tmp_path, env={"KIRO_SIMULATED_NOW": MID_NOVEMBER})
+    e2e = new_stack(
+        EXAMPLE,
+        tmp_path,
+        config={"kiro:ledger": LEDGER},
+        env={"KIRO_SIMULATED_NOW": MID_NOVEMBER},
+    )
     edit_program(e2e, "path: ../..", f"path: {REPO}")  # the plugin: this checkout
     subprocess.run(
         [str(SEED)],
         check=True,
         env={
             **e2e.env,
-            "KIRO_LEDGER": str(e2e.work_dir / ".kiro" / "ledger.db"),
+            "KIRO_LEDGER": str(e2e.work_dir / LEDGER),
             "KIROCTL": str(Path(e2e.env["PULUMI_PYTHON_CMD"]).parent / "kiroctl"),
         },
         capture_output=True,
@@ -55,8 +64,13 @@ def yaml_stack(tmp_path: Path) -> E2EStack:
     return e2e
 
 
+def ctl(e2e: E2EStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """kiroctl on the stack's ledger."""
+    return kiroctl(e2e, "--ledger", LEDGER, *args)
+
+
 def users(e2e: E2EStack) -> dict[str, dict[str, Any]]:
-    rows = json.loads(kiroctl(e2e, "users", "--json").stdout)
+    rows = json.loads(ctl(e2e, "users", "--json").stdout)
     return {row["user_name"]: row for row in rows}
 
 
@@ -79,7 +93,7 @@ def test_yaml_program_lifecycle_drift_and_import(yaml_stack: E2EStack) -> None:
     stack.preview(refresh=True, expect_no_changes=True)
 
     # An out-of-band change is caught, and the next up puts the declared tier back.
-    kiroctl(e2e, "change-plan", "alice", "--tier", "Power")
+    ctl(e2e, "change-plan", "alice", "--tier", "Power")
     drift = e2e.run_cli("preview", "--refresh", "--expect-no-changes", check=False)
     assert drift.returncode != 0
     assert "tier" in drift.stdout
@@ -87,8 +101,8 @@ def test_yaml_program_lifecycle_drift_and_import(yaml_stack: E2EStack) -> None:
     assert users(e2e)["alice"]["tier"] == "Pro"
 
     # pulumi import adopts a subscription made with kiroctl, by its subscription_id.
-    kiroctl(e2e, "directory", "add-user", "erin")
-    kiroctl(e2e, "subscribe", "erin", "--tier", "Pro+")
+    ctl(e2e, "directory", "add-user", "erin")
+    ctl(e2e, "subscribe", "erin", "--tier", "Pro+")
     erin_id = users(e2e)["erin"]["subscription_id"]
     imported = e2e.run_cli(
         "import", "kiro:index:Subscription", "erin", erin_id, "--yes", "--protect=false"
@@ -107,6 +121,7 @@ def test_yaml_program_lifecycle_drift_and_import(yaml_stack: E2EStack) -> None:
     # destroy: everyone Canceled, the imported subscription too.
     stack.destroy()
     assert {row["status"] for row in users(e2e).values()} == {"Canceled"}
+    assert not (e2e.work_dir / ".kiro").exists()  # the configured ledger, not the default
 
 
 # The bad inputs of the Python e2e tests (test_quickstart_lifecycle), with the same messages.
@@ -126,7 +141,7 @@ def test_yaml_bad_input_fails_preview_and_changes_nothing(yaml_stack: E2EStack, 
     e2e = yaml_stack
     (old, new), expected = BAD_INPUTS[case]
     edit_program(e2e, old, new)
-    ledger = e2e.work_dir / ".kiro" / "ledger.db"
+    ledger = e2e.work_dir / LEDGER
     before = ledger_dump(ledger)
     with pytest.raises(auto.CommandError) as failure:
         e2e.stack.preview()

@@ -42,6 +42,7 @@ from pulumi.provider.experimental.provider import (
 )
 
 from kiro_provider.plugin.names import camel, snake
+from kiro_provider.plugin.schema import PACKAGE
 from kiro_provider.resources import (
     GroupAssignmentProvider,
     ProfileSettingsProvider,
@@ -105,6 +106,22 @@ def owner_of(urn: str) -> str:
     return f"{parts[1]}/{stack}/{parts[-1]}"
 
 
+def stack_config(request: ConfigureRequest) -> dict[str, str]:
+    """The provider's configuration as stack config keys (``kiro:ledger``): the provider's
+    inputs (the stack's ``kiro:*`` config, or an explicit provider's properties), then the
+    deprecated ``variables`` (keyed ``kiro:config:ledger``)."""
+    config = {
+        f"{PACKAGE}:{key}": value.value
+        for key, value in request.args.items()
+        if isinstance(value.value, str)
+    }
+    for key, value in request.variables.items():
+        namespace, mark, name = key.partition(":config:")
+        if mark and namespace == PACKAGE:
+            config.setdefault(f"{PACKAGE}:{name}", value)
+    return config
+
+
 def failure(item: DynamicCheckFailure) -> CheckFailure:
     """A provider's check failure, naming the wire (camelCase) property."""
     return CheckFailure(camel(item.property), item.reason)
@@ -125,11 +142,7 @@ class KiroProvider(Provider):
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         """Keep the ``kiro:*`` config for every later call, as the dynamic providers do.
         No previews of create/update: the engine shows their outputs as unknown."""
-        variables: dict[str, Any] = dict(request.variables)
-        for key, value in request.args.items():  # an explicit provider resource's inputs
-            if isinstance(value.value, str):
-                variables.setdefault(f"kiro:{key}", value.value)
-        config = DynamicConfigureRequest(DynamicConfig(variables, project_name="kiro"))
+        config = DynamicConfigureRequest(DynamicConfig(stack_config(request), project_name=PACKAGE))
         for provider in PROVIDERS.values():
             provider.configure(config)
         return ConfigureResponse(accept_secrets=True, supports_preview=False)

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import pytest
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckRequest,
@@ -20,7 +21,13 @@ from pulumi.provider.experimental.provider import (
 )
 
 from kiro_provider.domain.tiers import Tier
-from kiro_provider.plugin.provider import KiroProvider, owner_of, to_python, to_wire
+from kiro_provider.plugin.provider import (
+    KiroProvider,
+    owner_of,
+    stack_config,
+    to_python,
+    to_wire,
+)
 from kiro_provider.resources import SubscriptionProvider
 from kiro_provider.resources.base import UNKNOWN
 from tests.e2e.harness import REPO
@@ -166,9 +173,20 @@ def test_import_of_a_group_assignment_and_settings(world: World) -> None:
     assert run(plugin().read(ReadRequest(SETTINGS, "elsewhere", {}, {}))).resource_id is None
 
 
-def test_configure_passes_the_stack_config_to_the_providers(world: World) -> None:
+@pytest.mark.parametrize(
+    "request_",
+    [
+        ConfigureRequest({}, {"profile": PropertyValue("elsewhere")}, True, True),
+        ConfigureRequest({"kiro:config:profile": "elsewhere"}, {}, True, True),
+    ],
+    ids=["inputs", "deprecated variables"],
+)
+def test_configure_passes_the_stack_config_to_the_providers(
+    world: World, request_: ConfigureRequest
+) -> None:
     p = plugin()
-    run(p.configure(ConfigureRequest({"kiro:profile": "elsewhere"}, {}, True, True)))
+    assert stack_config(request_) == {"kiro:profile": "elsewhere"}
+    run(p.configure(request_))
     result = run(p.check(CheckRequest(SUB, {}, wire(user="alice", tier="Pro"), b"")))
     assert [f.property for f in result.failures] == ["profile"]
     assert "'elsewhere' is not a Kiro profile" in result.failures[0].reason
