@@ -1,0 +1,205 @@
+"""pulumi-kiro next to Pulumi's own floor: one command, one table (issue 4).
+
+Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--members 10000]
+
+Example (a tiny run, ~1 minute): benchmarks/run --sizes 5 --repeat 1 --ops 200 --members 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks import engine, ledger
+
+#: Issue 4's targets.
+RATIO_TARGET = 1.10
+PROVIDER_BYTES_TARGET = 200
+STATE_BYTES_TARGET = 2048
+GROUP_SECONDS_TARGET = 2.0
+RATIO_SIZES = (1000, 3000)
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    name: str
+    kiro: str
+    reference: str
+    ratio: str
+    target: str
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    started = time.perf_counter()
+    print(_machine(), flush=True)
+    rows: list[Row] = []
+    runs: dict[int, tuple[engine.StackRun, engine.StackRun]] = {}
+    for size in args.sizes:
+        runs[size] = (_measure("kiro", size, args.repeat), _measure("floor", size, args.repeat))
+        rows += _stack_rows(size, *runs[size])
+    _progress(f"naive provider in __main__: {engine.NAIVE_COUNT} resources")
+    rows += _size_rows(runs[max(args.sizes)], engine.measure_naive())
+    _progress(f"ledger: {args.ops:,} ops; groups of {args.members:,}")
+    rows += _ledger_rows(args.ops, args.members)
+    rows += _memory_rows(max(args.sizes), *runs[max(args.sizes)])
+    _print(rows, args.repeat)
+    print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
+    return 0
+
+
+def _measure(kind: str, size: int, repeat: int) -> engine.StackRun:
+    _progress(f"{kind}: {size:,} resources x {repeat}")
+    return engine.measure_stack(kind, size, repeat)
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run",
+        description=__doc__.splitlines()[0],
+        epilog="example: benchmarks/run --sizes 5 --repeat 1 --ops 200 --members 500",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[100, 1000, 3000],
+        help="stack sizes N, comma-separated (default: 100,1000,3000)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--ops", type=int, default=2000, help="operations per ledger rate")
+    parser.add_argument("--members", type=int, default=10_000, help="size of the big group")
+    return parser.parse_args(argv)
+
+
+def _stack_rows(size: int, kiro: engine.StackRun, floor: engine.StackRun) -> list[Row]:
+    target = f"<= {RATIO_TARGET:.2f}" if size in RATIO_SIZES else ""
+    return [
+        _timing_row(f"up (create), N={size:,}", kiro.up, floor.up, target),
+        _timing_row(f"preview --refresh, N={size:,}", kiro.preview, floor.preview, target),
+    ]
+
+
+def _timing_row(name: str, kiro: engine.Samples, floor: engine.Samples, target: str) -> Row:
+    ratio = kiro.median / floor.median
+    verdict = _verdict(ratio <= RATIO_TARGET) if target else ""
+    return Row(name, _seconds(kiro), _seconds(floor), f"{ratio:.2f}", f"{target} {verdict}")
+
+
+def _size_rows(
+    largest: tuple[engine.StackRun, engine.StackRun], naive: tuple[float, float]
+) -> list[Row]:
+    kiro, floor = largest
+    provider = kiro.provider_bytes.median
+    state = kiro.state_per_resource.median
+    return [
+        Row(
+            "__provider bytes per copy (floor | naive)",
+            f"{provider:,.0f}",
+            f"{floor.provider_bytes.median:,.0f} | {naive[0]:,.0f}",
+            f"{provider / naive[0]:.3f}",
+            f"<= {PROVIDER_BYTES_TARGET} {_verdict(provider <= PROVIDER_BYTES_TARGET)}",
+        ),
+        Row(
+            "state bytes per resource (floor | naive)",
+            f"{state:,.0f}",
+            f"{floor.state_per_resource.median:,.0f} | {naive[1]:,.0f}",
+            f"{state / floor.state_per_resource.median:.2f}",
+            f"<= {STATE_BYTES_TARGET:,} {_verdict(state <= STATE_BYTES_TARGET)}",
+        ),
+    ]
+
+
+def _ledger_rows(ops: int, members: int) -> list[Row]:
+    rates = ledger.measure_rates(ops)
+    embedded = ledger.group_embedded(members)
+    moto = ledger.group_identity_center(members)
+    return [
+        Row("ledger subscribe_user ops/s (raw tx)", f"{rates.subscribe_user:,.0f}",
+            f"{rates.raw_tx:,.0f}", f"{rates.subscribe_user / rates.raw_tx:.2f}", ""),
+        Row("ledger describe_user ops/s (raw tx)", f"{rates.describe_user:,.0f}",
+            f"{rates.raw_tx:,.0f}", f"{rates.describe_user / rates.raw_tx:.2f}", ""),
+        Row(f"group of {members:,}, embedded (s)", f"{embedded:.2f}", "", "",
+            f"<= {GROUP_SECONDS_TARGET:.0f} {_verdict(embedded <= GROUP_SECONDS_TARGET)}"),
+        Row(f"group of {members:,}, Identity Center/moto (s)", f"{moto:.2f}", "", "", ""),
+    ]  # fmt: skip
+
+
+def _memory_rows(size: int, kiro: engine.StackRun, floor: engine.StackRun) -> list[Row]:
+    ratio = kiro.peak_rss_mb.median / floor.peak_rss_mb.median
+    return [
+        Row(
+            f"provider process peak RSS MB, N={size:,}",
+            _spread(kiro.peak_rss_mb, "{:,.0f}"),
+            _spread(floor.peak_rss_mb, "{:,.0f}"),
+            f"{ratio:.2f}",
+            "",
+        )
+    ]
+
+
+def _seconds(samples: engine.Samples) -> str:
+    return _spread(samples, "{:.1f}")
+
+
+def _spread(samples: engine.Samples, form: str) -> str:
+    median = form.format(samples.median)
+    if len(samples.values) < 2:
+        return median
+    return f"{median} ({form.format(samples.low)}-{form.format(samples.high)})"
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def _print(rows: list[Row], repeat: int) -> None:
+    header = Row("measurement", "kiro", "floor / reference", "ratio", "target")
+    widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in _FIELDS]
+    print(f"\nmedian of {repeat} run(s), (min-max); ratio = kiro / floor (or reference)")
+    for row in [header, *rows]:
+        cells = [getattr(row, f) for f in _FIELDS]
+        line = "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        print(line.rstrip())
+
+
+_FIELDS = ("name", "kiro", "reference", "ratio", "target")
+
+
+def _machine() -> str:
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in info if "model name" in ln), "?")
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"machine: {cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB, "
+        f"{platform.system()} {platform.release()}\n"
+        f"python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
+        f"{engine.engine_version()}, parallel {engine.PARALLEL}\n"
+        f"load average before: {_load()}"
+    )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

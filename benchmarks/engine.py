@@ -1,0 +1,192 @@
+"""Timings, state sizes and provider memory of stacks run by the real `pulumi` CLI.
+
+Each measured stack lives in a fresh temp directory with its own file:// backend (the e2e
+harness's ``new_stack``); the commands run as `pulumi` subprocesses, timed from start to exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiro_provider.ledger import LedgerDirectory, open_ledger
+from tests.e2e.harness import REPO, E2EStack, engine_bin, new_stack
+
+PROGRAMS = Path(__file__).parent / "programs"
+#: The scale program of the e2e suite: ``count`` Subscriptions of users user-00000...
+KIRO_PROGRAM = REPO / "tests" / "e2e" / "programs" / "scale"
+#: The same parallelism for every stack (the e2e scale test's).
+PARALLEL = 16
+#: The naive provider (class in __main__) stays below the SDK's pickle-leak limit (~320).
+NAIVE_COUNT = 100
+
+
+@dataclass
+class Samples:
+    """Repeated measurements of one quantity."""
+
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values) if self.values else float("nan")
+
+    @property
+    def low(self) -> float:
+        return min(self.values, default=float("nan"))
+
+    @property
+    def high(self) -> float:
+        return max(self.values, default=float("nan"))
+
+
+@dataclass
+class StackRun:
+    """What one kind of stack (kiro or floor) measured at one size."""
+
+    up: Samples = field(default_factory=Samples)
+    preview: Samples = field(default_factory=Samples)
+    state_per_resource: Samples = field(default_factory=Samples)
+    provider_bytes: Samples = field(default_factory=Samples)
+    peak_rss_mb: Samples = field(default_factory=Samples)
+
+
+def measure_stack(kind: str, count: int, repeat: int) -> StackRun:
+    """``repeat`` fresh stacks of ``count`` resources: time `up`, then `preview --refresh`."""
+    run = StackRun()
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as tmp:
+            e2e = _stack(kind, count, Path(tmp))
+            with _provider_peak() as peak:
+                run.up.values.append(_timed(e2e, "up", "--yes", "--skip-preview"))
+            run.peak_rss_mb.values.append(peak.mb)
+            args = ("preview", "--refresh", "--expect-no-changes")
+            with _provider_peak() as peak:
+                run.preview.values.append(_timed(e2e, *args))
+            run.peak_rss_mb.values[-1] = max(run.peak_rss_mb.values[-1], peak.mb)
+            run.state_per_resource.values.append(e2e.state_bytes() / count)
+            run.provider_bytes.values.append(provider_bytes(e2e))
+    return run
+
+
+def measure_naive(count: int = NAIVE_COUNT) -> tuple[float, float]:
+    """(``__provider`` bytes per copy, state bytes per resource) of the naive provider."""
+    with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
+        e2e = _stack("naive", count, Path(tmp))
+        _timed(e2e, "up", "--yes", "--skip-preview")
+        return provider_bytes(e2e), e2e.state_bytes() / count
+
+
+def provider_bytes(e2e: E2EStack) -> float:
+    """Mean bytes of a ``__provider`` value as the checkpoint stores it (its JSON: a base64
+    string, or a secret's envelope with the encrypted string), over every copy (the inputs and
+    the outputs of each dynamic resource)."""
+    exported = e2e.run_cli("stack", "export").stdout
+    sizes = [
+        len(json.dumps(props["__provider"], separators=(",", ":")))
+        for resource in json.loads(exported)["deployment"]["resources"]
+        for key in ("inputs", "outputs")
+        if "__provider" in (props := resource.get(key) or {})
+    ]
+    return sum(sizes) / len(sizes)
+
+
+def _stack(kind: str, count: int, tmp: Path) -> E2EStack:
+    # Every stack imports from this checkout (the floor's provider module is benchmarks.noop).
+    env = {"PYTHONPATH": str(REPO)}
+    config = {"count": str(count)}
+    if kind == "kiro":
+        ledger = tmp / "ledger.db"
+        LedgerDirectory(open_ledger(str(ledger))).add_users(
+            [(f"user-{i:05d}", None) for i in range(count)]
+        )
+        config["kiro:ledger"] = str(ledger)
+        env["KIRO_LEDGER"] = str(ledger)
+        program = KIRO_PROGRAM
+    else:
+        program = PROGRAMS / kind
+    return new_stack(program, tmp, config=config, env=env)
+
+
+def _timed(e2e: E2EStack, *args: str) -> float:
+    started = time.perf_counter()
+    e2e.run_cli(*args, "--parallel", str(PARALLEL), "--suppress-progress")
+    return time.perf_counter() - started
+
+
+class _Peak:
+    """The largest VmHWM seen of a dynamic provider process (python -m pulumi.dynamic)."""
+
+    def __init__(self) -> None:
+        self.kb = 0
+        self.stop = threading.Event()
+
+    @property
+    def mb(self) -> float:
+        return self.kb / 1024
+
+    def poll(self, interval: float = 0.2) -> None:
+        while not self.stop.wait(interval):
+            for kb in _dynamic_provider_hwm():
+                self.kb = max(self.kb, kb)
+
+
+@contextmanager
+def _provider_peak() -> Iterator[_Peak]:
+    """Poll /proc for the provider process while the block runs. VmHWM is the process's own
+    high-water mark, so the last reading before it exits is its peak."""
+    peak = _Peak()
+    thread = threading.Thread(target=peak.poll, daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        peak.stop.set()
+        thread.join()
+
+
+def _dynamic_provider_hwm() -> Iterator[int]:
+    """VmHWM (kB) of every process of this user running ``pulumi.dynamic`` under our engine."""
+    mine = os.getuid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != mine:
+                continue
+            if b"pulumi.dynamic" not in (entry / "cmdline").read_bytes():
+                continue
+            environ = (entry / "environ").read_bytes()
+            if str(engine_bin()).encode() not in environ or b"bench-" not in environ:
+                continue
+            yield _status_kb(entry / "status", "VmHWM")
+        except (OSError, ValueError):
+            continue
+
+
+def _status_kb(path: Path, key: str) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise ValueError(key)
+
+
+def engine_version(env: Mapping[str, str] | None = None) -> str:
+    """The engine's `pulumi version`."""
+    result = subprocess.run(
+        [str(engine_bin() / "pulumi"), "version"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return result.stdout.strip()

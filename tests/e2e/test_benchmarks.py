@@ -1,0 +1,56 @@
+"""Issue 4: the benchmark command runs end to end on a tiny N and prints a complete table.
+
+No timing is asserted (the machine is shared and noisy); only that every row is there and that
+its numbers are sane.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.e2e.harness import REPO
+
+TINY = ("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300")
+ROWS = (
+    "up (create), N=5",
+    "preview --refresh, N=5",
+    "__provider bytes per copy",
+    "state bytes per resource",
+    "ledger subscribe_user ops/s",
+    "ledger describe_user ops/s",
+    "group of 300, embedded (s)",
+    "group of 300, Identity Center/moto (s)",
+    "provider process peak RSS MB, N=5",
+)
+
+
+def _numbers(line: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", line)]
+
+
+def test_benchmark_command_prints_a_complete_table() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *TINY],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("machine: ")
+    table = {row: next(ln for ln in lines if ln.startswith(row)) for row in ROWS}
+    for row, line in table.items():
+        values = _numbers(line.removeprefix(row))
+        assert values and all(v > 0 for v in values), line
+    # Bytes: kiro's provider pickles by reference, the naive one (class in __main__) by value.
+    kiro, _floor, naive, _ratio, target = _numbers(
+        table["__provider bytes per copy"].split(")", 1)[1]
+    )
+    assert kiro < naive and target == 200
+    assert "MISSED" not in table["state bytes per resource"]
+    assert "group of 300, embedded (s)" in table and "ok" in table["group of 300, embedded (s)"]
+    assert re.search(r"^total \d", result.stdout, re.MULTILINE)
