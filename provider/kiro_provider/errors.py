@@ -7,6 +7,17 @@ the field, the value and what would be valid.
 
 from __future__ import annotations
 
+MAX_SHOWN = 80
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, cut short when long: a 10 KB input must not be
+    echoed in full into the engine's output and logs."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]}... ({len(text)} characters)"
+
 
 class KiroError(Exception):
     """Base of every error pulumi-kiro raises on purpose."""

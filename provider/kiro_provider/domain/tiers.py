@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from kiro_provider.errors import ValidationError
+from kiro_provider.errors import ValidationError, shown
 
 
 class Tier(str, enum.Enum):
@@ -60,19 +60,21 @@ def parse_tier(value: object, *, field: str = "tier") -> Tier:
     if isinstance(value, Tier):
         return value
     if not isinstance(value, str):
-        raise ValidationError(
-            f"{field}: {value!r} is not a tier; expected one of {VALID_TIERS}", field=field
-        )
+        raise _not_a_tier(value, field)
     key = _FOLD.sub("", value.strip().lower())
     for prefix in _PLAN_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix):
             key = key[len(prefix) :]
     tier = _ALIASES.get(key)
     if tier is None:
-        raise ValidationError(
-            f"{field}: {value!r} is not a tier; expected one of {VALID_TIERS}", field=field
-        )
+        raise _not_a_tier(value, field)
     return tier
+
+
+def _not_a_tier(value: object, field: str) -> ValidationError:
+    return ValidationError(
+        f"{field}: {shown(value)} is not a tier; expected one of {VALID_TIERS}", field=field
+    )
 
 
 def highest(tiers: Iterable[Tier]) -> Tier | None:

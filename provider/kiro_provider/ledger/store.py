@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kiro_provider.controlplane import DEFAULT_PROFILE
-from kiro_provider.errors import LedgerError, NotFoundError, ValidationError
+from kiro_provider.errors import LedgerError, NotFoundError, ValidationError, shown
 from kiro_provider.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 
 #: How long a writer waits for another writer (thread or process) before giving up.
@@ -63,7 +63,7 @@ def validate_profile_name(name: object) -> str:
     """``name`` if it is a valid profile name, else ValidationError saying what is valid."""
     if not isinstance(name, str) or not _PROFILE_NAME.fullmatch(name):
         raise ValidationError(
-            f"profile: {name!r} is not a valid profile name; use 1-63 characters a-z, 0-9 "
+            f"profile: {shown(name)} is not a valid profile name; use 1-63 characters a-z, 0-9 "
             "and '-', starting with a letter or digit",
             field="profile",
         )
@@ -317,7 +317,7 @@ def require_profile(conn: sqlite3.Connection, profile: str) -> None:
     if row is None:
         known = ", ".join(profile_names(conn))
         raise NotFoundError(
-            f"profile: {profile!r} does not exist; known profiles: {known}", field="profile"
+            f"profile: {shown(profile)} does not exist; known profiles: {known}", field="profile"
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from kiro_provider.controlplane import ControlPlane
 from kiro_provider.domain.tiers import parse_tier
-from kiro_provider.errors import NotFoundError
+from kiro_provider.errors import NotFoundError, shown
 from kiro_provider.resources.base import is_unknown
 
 
@@ -26,7 +26,8 @@ def resolve_profile(cp: ControlPlane, declared: str | None, default: str) -> str
     known = cp.profiles()
     if profile not in known:
         raise NotFoundError(
-            f"profile: {profile!r} is not a Kiro profile here; known profiles: {', '.join(known)}",
+            f"profile: {shown(profile)} is not a Kiro profile here; "
+            f"known profiles: {', '.join(known)}",
             field="profile",
         )
     return profile
