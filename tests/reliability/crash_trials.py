@@ -55,6 +55,7 @@ class TrialResult:
     exited_before_kill: bool
     seconds: float
     problems: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -190,6 +191,21 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+def repair_backend(e2e: E2EStack) -> list[str]:
+    """Remove the empty ``*.attrs`` files a kill can leave in a file:// backend.
+
+    The file:// backend (gocloud.dev fileblob) writes each object's ``.attrs`` sidecar without
+    an atomic rename; a SIGKILL at that moment leaves it empty and every later command fails
+    with ``failed to load checkpoint: EOF``. The checkpoint itself is intact (its write is
+    atomic), and an absent sidecar is valid, so removing the empty one is the repair.
+    """
+    backend = Path(e2e.env["PULUMI_BACKEND_URL"].removeprefix("file://")) / ".pulumi"
+    empty = [p for p in backend.rglob("*.attrs") if p.stat().st_size == 0]
+    for path in empty:
+        path.unlink()
+    return [str(p.relative_to(backend)) for p in empty]
+
+
 def recover(e2e: E2EStack) -> list[str]:
     """The documented recovery; returns problems (a step that failed)."""
     problems: list[str] = []
@@ -269,6 +285,7 @@ def run_trial(kind: str, index: int, resources: int, base: Path, rng: random.Ran
     killed, exited = _kill_during_up(e2e, ledger, kind, target, rng)
     at_kill = history_rows(ledger)
     result = TrialResult(kind, index, record_count(ledger), killed, exited, 0.0)
+    result.repaired = repair_backend(e2e)
     result.problems += recover(e2e)
     result.problems += converged(e2e, ledger, resources, at_kill)
     result.seconds = time.monotonic() - started
@@ -284,7 +301,8 @@ def run_trials(kind: str, trials: int, resources: int, base: Path, seed: int) ->
         print(
             f"  {kind} trial {index + 1}/{trials}: killed at {result.killed_at_records}/"
             f"{resources} records ({', '.join(result.killed) or 'up had already exited'}), "
-            f"{result.seconds:.1f}s, {status}",
+            f"{result.seconds:.1f}s, {status}"
+            + (f" (removed empty {result.repaired})" if result.repaired else ""),
             flush=True,
         )
         results.append(result)
@@ -297,7 +315,8 @@ def summary(kind: str, results: Sequence[TrialResult], resources: int) -> str:
     secs = sum(r.seconds for r in results)
     return (
         f"kill {kind}: {held}/{len(results)} trials converged ({mid} killed mid-way with records "
-        f"written, {sum(r.exited_before_kill for r in results)} finished before the kill) "
+        f"written, {sum(r.exited_before_kill for r in results)} finished before the kill, "
+        f"{sum(bool(r.repaired) for r in results)} needed an empty .attrs removed) "
         f"x {resources} resources, {secs:.0f}s"
     )
 
