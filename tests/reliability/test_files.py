@@ -22,7 +22,7 @@ def _good(path: Path) -> bytes:
     return path.read_bytes()
 
 
-DAMAGE: dict[str, Callable[[Path], None]] = {
+DAMAGE: dict[str, Callable[[Path], object]] = {
     "garbage": lambda p: p.write_bytes(b"not a ledger \x00\xff" * 100),
     "truncated-header": lambda p: p.write_bytes(_good(p)[:50]),
     "truncated-pages": lambda p: p.write_bytes(_good(p)[:5000]),
