@@ -92,7 +92,8 @@ def _assert_no_planted_value(tmp: Path, outputs: list[str]) -> None:
     for path in tmp.rglob("*"):
         if path.is_file():
             haystacks[str(path)] = path.read_bytes()
-    assert any("stacks" in name for name in haystacks), "no state file was searched"
+    states = [data for name, data in haystacks.items() if "/stacks/" in name]
+    assert any(b'"team-a"' in data for data in states), "the search would not find a value"
     assert any(name.endswith("ledger.db") for name in haystacks)
     for name, value in PLANTED.items():
         leaks = [where for where, data in haystacks.items() if value.encode() in data]
