@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import inspect
 import json
 import sys
 from dataclasses import dataclass
@@ -155,16 +154,15 @@ def sdk_class(spec: ResourceSpec) -> ast.ClassDef:
 
 
 def sdk_outputs(spec: ResourceSpec) -> dict[str, tuple[str, str]]:
-    """The SDK class's outputs: snake_case name -> (annotation text, docstring under it)."""
-    body = sdk_class(spec).body
-    found: dict[str, tuple[str, str]] = {}
-    for node, after in zip(body, [*body[1:], None], strict=True):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            doc = ""
-            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
-                doc = inspect.cleandoc(str(after.value.value))
-            found[node.target.id] = (ast.unparse(node.annotation), doc)
-    return found
+    """The SDK class's outputs, its getter properties: snake_case name -> (return annotation
+    text, docstring)."""
+    return {
+        node.name: (ast.unparse(node.returns), ast.get_docstring(node) or "")
+        for node in sdk_class(spec).body
+        if isinstance(node, ast.FunctionDef)
+        and node.returns is not None
+        and any(isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list)
+    }
 
 
 def _output_type(name: str, annotation: str) -> dict[str, Any]:

@@ -9,8 +9,6 @@ import pulumi
 from kiro_provider.resources import GroupAssignmentProvider
 from pulumi_kiro._resource import KiroResource
 
-_OUTPUTS = ("group_id", "group_name", "member_count", "members")
-
 
 class GroupAssignment(KiroResource, module="kiro", name="GroupAssignment"):
     """Subscribe every member of a directory group at one tier.
@@ -19,21 +17,6 @@ class GroupAssignment(KiroResource, module="kiro", name="GroupAssignment"):
     their assignments. Members added to the group later are subscribed on the next
     ``pulumi up``; members who leave lose this assignment.
     """
-
-    group: pulumi.Output[str]
-    """The group as declared (group id or display name)."""
-    tier: pulumi.Output[str]
-    """The declared plan, canonical: ``Pro``, ``Pro+`` or ``Power``."""
-    profile: pulumi.Output[str]
-    """The Kiro profile managed."""
-    group_id: pulumi.Output[str]
-    """Canonical IAM Identity Center group id."""
-    group_name: pulumi.Output[str]
-    """The group's display name."""
-    member_count: pulumi.Output[int]
-    """How many members hold an assignment from this group."""
-    members: pulumi.Output[list[dict[str, Any]]]
-    """Each member: ``user_id``, ``user_name``, ``status``, ``effective_tier``."""
 
     def __init__(
         self,
@@ -52,4 +35,46 @@ class GroupAssignment(KiroResource, module="kiro", name="GroupAssignment"):
         :param adopt: take over a group assignment made outside Pulumi instead of failing.
         """
         inputs: dict[str, Any] = {"group": group, "tier": tier, "profile": profile, "adopt": adopt}
-        super().__init__(GroupAssignmentProvider(), resource_name, inputs, _OUTPUTS, opts)
+        super().__init__(GroupAssignmentProvider(), resource_name, inputs, opts)
+
+    @property
+    @pulumi.getter
+    def group(self) -> pulumi.Output[str]:
+        """The group as declared (group id or display name)."""
+        return pulumi.get(self, "group")
+
+    @property
+    @pulumi.getter
+    def tier(self) -> pulumi.Output[str]:
+        """The declared plan, canonical: ``Pro``, ``Pro+`` or ``Power``."""
+        return pulumi.get(self, "tier")
+
+    @property
+    @pulumi.getter
+    def profile(self) -> pulumi.Output[str]:
+        """The Kiro profile managed."""
+        return pulumi.get(self, "profile")
+
+    @property
+    @pulumi.getter
+    def group_id(self) -> pulumi.Output[str]:
+        """Canonical IAM Identity Center group id."""
+        return pulumi.get(self, "group_id")
+
+    @property
+    @pulumi.getter
+    def group_name(self) -> pulumi.Output[str]:
+        """The group's display name."""
+        return pulumi.get(self, "group_name")
+
+    @property
+    @pulumi.getter
+    def member_count(self) -> pulumi.Output[int]:
+        """How many members hold an assignment from this group."""
+        return pulumi.get(self, "member_count")
+
+    @property
+    @pulumi.getter
+    def members(self) -> pulumi.Output[list[dict[str, Any]]]:
+        """Each member: ``user_id``, ``user_name``, ``status``, ``effective_tier``."""
+        return pulumi.get(self, "members")

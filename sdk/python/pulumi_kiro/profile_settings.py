@@ -13,11 +13,6 @@ from pulumi_kiro._resource import KiroResource
 class ProfileSettings(KiroResource, module="kiro", name="ProfileSettings"):
     """The settings of a Kiro profile. Deleting the resource restores the defaults."""
 
-    profile: pulumi.Output[str]
-    """The Kiro profile managed."""
-    overages_enabled: pulumi.Output[bool]
-    """Whether users may go past their plan's credits, billed per credit."""
-
     def __init__(
         self,
         resource_name: str,
@@ -37,4 +32,16 @@ class ProfileSettings(KiroResource, module="kiro", name="ProfileSettings"):
             "overage_cap": overage_cap,
             "profile": profile,
         }
-        super().__init__(ProfileSettingsProvider(), resource_name, inputs, (), opts)
+        super().__init__(ProfileSettingsProvider(), resource_name, inputs, opts)
+
+    @property
+    @pulumi.getter
+    def profile(self) -> pulumi.Output[str]:
+        """The Kiro profile managed."""
+        return pulumi.get(self, "profile")
+
+    @property
+    @pulumi.getter
+    def overages_enabled(self) -> pulumi.Output[bool]:
+        """Whether users may go past their plan's credits, billed per credit."""
+        return pulumi.get(self, "overages_enabled")

@@ -9,17 +9,6 @@ import pulumi
 from kiro_provider.resources import SubscriptionProvider
 from pulumi_kiro._resource import KiroResource
 
-_OUTPUTS = (
-    "user_id",
-    "user_name",
-    "subscription_id",
-    "status",
-    "effective_tier",
-    "pending_tier",
-    "pending_effective_at",
-    "credits",
-)
-
 
 class Subscription(KiroResource, module="kiro", name="Subscription"):
     """One user's direct Kiro subscription in a profile.
@@ -28,29 +17,6 @@ class Subscription(KiroResource, module="kiro", name="Subscription"):
     month (``pending_tier`` / ``pending_effective_at``) and is not drift. A user subscribed
     directly and through groups holds one subscription at the highest tier.
     """
-
-    user: pulumi.Output[str]
-    """The user as declared (user id, user name or email)."""
-    tier: pulumi.Output[str]
-    """The declared plan, canonical: ``Pro``, ``Pro+`` or ``Power``."""
-    profile: pulumi.Output[str]
-    """The Kiro profile managed."""
-    user_id: pulumi.Output[str]
-    """Canonical IAM Identity Center user id."""
-    user_name: pulumi.Output[str]
-    """The user's name in the directory."""
-    subscription_id: pulumi.Output[str]
-    """Stable id of the subscription record."""
-    status: pulumi.Output[str]
-    """``Pending`` (not activated yet, not charged), ``Active`` or ``Canceled``."""
-    effective_tier: pulumi.Output[str]
-    """The tier in force now (the highest over every assignment once upgrades apply)."""
-    pending_tier: pulumi.Output[str | None]
-    """A scheduled downgrade, if any."""
-    pending_effective_at: pulumi.Output[str | None]
-    """When the downgrade takes effect (ISO-8601 UTC), if any."""
-    credits: pulumi.Output[int]
-    """Monthly credits of the effective tier."""
 
     def __init__(
         self,
@@ -69,4 +35,70 @@ class Subscription(KiroResource, module="kiro", name="Subscription"):
         :param adopt: take over a subscription made outside Pulumi instead of failing.
         """
         inputs: dict[str, Any] = {"user": user, "tier": tier, "profile": profile, "adopt": adopt}
-        super().__init__(SubscriptionProvider(), resource_name, inputs, _OUTPUTS, opts)
+        super().__init__(SubscriptionProvider(), resource_name, inputs, opts)
+
+    @property
+    @pulumi.getter
+    def user(self) -> pulumi.Output[str]:
+        """The user as declared (user id, user name or email)."""
+        return pulumi.get(self, "user")
+
+    @property
+    @pulumi.getter
+    def tier(self) -> pulumi.Output[str]:
+        """The declared plan, canonical: ``Pro``, ``Pro+`` or ``Power``."""
+        return pulumi.get(self, "tier")
+
+    @property
+    @pulumi.getter
+    def profile(self) -> pulumi.Output[str]:
+        """The Kiro profile managed."""
+        return pulumi.get(self, "profile")
+
+    @property
+    @pulumi.getter
+    def user_id(self) -> pulumi.Output[str]:
+        """Canonical IAM Identity Center user id."""
+        return pulumi.get(self, "user_id")
+
+    @property
+    @pulumi.getter
+    def user_name(self) -> pulumi.Output[str]:
+        """The user's name in the directory."""
+        return pulumi.get(self, "user_name")
+
+    @property
+    @pulumi.getter
+    def subscription_id(self) -> pulumi.Output[str]:
+        """Stable id of the subscription record."""
+        return pulumi.get(self, "subscription_id")
+
+    @property
+    @pulumi.getter
+    def status(self) -> pulumi.Output[str]:
+        """``Pending`` (not activated yet, not charged), ``Active`` or ``Canceled``."""
+        return pulumi.get(self, "status")
+
+    @property
+    @pulumi.getter
+    def effective_tier(self) -> pulumi.Output[str]:
+        """The tier in force now (the highest over every assignment once upgrades apply)."""
+        return pulumi.get(self, "effective_tier")
+
+    @property
+    @pulumi.getter
+    def pending_tier(self) -> pulumi.Output[str | None]:
+        """A scheduled downgrade, if any."""
+        return pulumi.get(self, "pending_tier")
+
+    @property
+    @pulumi.getter
+    def pending_effective_at(self) -> pulumi.Output[str | None]:
+        """When the downgrade takes effect (ISO-8601 UTC), if any."""
+        return pulumi.get(self, "pending_effective_at")
+
+    @property
+    @pulumi.getter
+    def credits(self) -> pulumi.Output[int]:
+        """Monthly credits of the effective tier."""
+        return pulumi.get(self, "credits")
