@@ -3,7 +3,9 @@
 Each method validates its input, asks the directory what it needs (outside any transaction:
 the directory may be a remote service), then runs ONE write transaction: load the affected
 records, apply due downgrades (R5), change assignments, reconcile each affected user through
-the domain, store, write history. Any error rolls the whole operation back.
+the domain, store, write history. Any error rolls the whole operation back. Reads (describe,
+list) answer from a read snapshot, which never waits for a writer, and take the write transaction
+only when a due downgrade must be stored.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TypeVar
 
 from kiro_provider.controlplane import (
     Assignment,
@@ -30,8 +33,10 @@ from kiro_provider.domain.tiers import PriceTable, Status, Tier, highest, parse_
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 from kiro_provider.ledger import tables as t
 from kiro_provider.ledger.ownership import resolve_owner
-from kiro_provider.ledger.session import Session
+from kiro_provider.ledger.session import Session, WriteNeeded
 from kiro_provider.ledger.store import Ledger, as_utc, require_profile
+
+_T = TypeVar("_T")
 
 
 class LedgerControlPlane:
@@ -142,21 +147,27 @@ class LedgerControlPlane:
 
     def describe_user(self, profile: str, user_id: str) -> UserSubscription | None:
         """The user's record (any status) after due downgrades (R5), or None."""
-        with self._session(profile) as s:
+
+        def view(s: Session) -> UserSubscription | None:
             if user_id not in s.load({user_id}):
                 return None
             s.flush()
             return _user_view(s, user_id)
 
+        return self._describe(profile, view)
+
     def list_users(self, profile: str) -> list[UserSubscription]:
         """Every record of the profile, by user name, after due downgrades (R5)."""
-        with self._session(profile) as s:
+
+        def views(s: Session) -> list[UserSubscription]:
             s.load_due()
             s.flush()
             s.rows.update(t.load_subscriptions(s.conn, profile))
             assignments = t.load_assignments(s.conn, profile)
-            views = [_view(profile, row, assignments.get(uid, [])) for uid, row in s.rows.items()]
-            return sorted(views, key=lambda v: (v.user.user_name, v.user.user_id))
+            found = [_view(profile, row, assignments.get(uid, [])) for uid, row in s.rows.items()]
+            return sorted(found, key=lambda v: (v.user.user_name, v.user.user_id))
+
+        return self._describe(profile, views)
 
     # --- groups -------------------------------------------------------------------------------
 
@@ -226,15 +237,19 @@ class LedgerControlPlane:
 
     def describe_group(self, profile: str, group_id: str) -> GroupSubscription | None:
         """The group assignment with its members (after due downgrades), or None."""
-        with self._session(profile) as s:
+
+        def view(s: Session) -> GroupSubscription | None:
             s.load_due()
             s.flush()
             group = t.load_group(s.conn, profile, group_id)
             return _group_view(s, group) if group else None
 
+        return self._describe(profile, view)
+
     def list_groups(self, profile: str) -> list[GroupSubscription]:
         """Every group assignment of the profile, by group name (after due downgrades)."""
-        with self._session(profile) as s:
+
+        def views(s: Session) -> list[GroupSubscription]:
             s.load_due()
             s.flush()
             members = t.group_members(s.conn, profile)
@@ -242,6 +257,8 @@ class LedgerControlPlane:
                 _group_from(profile, g, members.get(g.group_id, []))
                 for g in t.load_groups(s.conn, profile)
             ]
+
+        return self._describe(profile, views)
 
     # --- settings and bill --------------------------------------------------------------------
 
@@ -286,15 +303,26 @@ class LedgerControlPlane:
     # --- helpers ------------------------------------------------------------------------------
 
     @contextmanager
-    def _session(self, profile: str) -> Iterator[Session]:
-        """A write transaction and a Session over it: the profile checked first, the clock
-        read once, committed when the block ends, rolled back when it raises."""
+    def _session(self, profile: str, *, writable: bool = True) -> Iterator[Session]:
+        """A write transaction (or, not ``writable``, a read snapshot) and a Session over it:
+        the profile checked first, the clock read once, committed when the block ends, rolled
+        back when it raises."""
         if not isinstance(profile, str):
             raise ValidationError(f"profile: {profile!r} is not a name", field="profile")
         now = as_utc(self.clock())
-        with self.ledger.write() as conn:
+        with self.ledger.write() if writable else self.ledger.read() as conn:
             require_profile(conn, profile)
-            yield Session(conn, profile, now, self.actor)
+            yield Session(conn, profile, now, self.actor, writable=writable)
+
+    def _describe(self, profile: str, view: Callable[[Session], _T]) -> _T:
+        """Answer a read on a snapshot, which waits for no writer (WAL); if the snapshot has a
+        due downgrade to store (R5), answer it again in a write transaction that stores it."""
+        try:
+            with self._session(profile, writable=False) as s:
+                return view(s)
+        except WriteNeeded:
+            with self._session(profile) as s:
+                return view(s)
 
     def _require_record(self, s: Session, user_id: str) -> None:
         if user_id not in s.load({user_id}):

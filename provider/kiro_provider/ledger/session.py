@@ -31,14 +31,31 @@ from kiro_provider.ledger.tables import (
 )
 
 
-class Session:
-    """Loaded subscription rows of one profile, the changes made to them, and the history."""
+class WriteNeeded(Exception):
+    """A session over a read snapshot found something to store (a due downgrade, R5): the
+    operation must run again in a write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, profile: str, now: datetime, actor: str) -> None:
+
+class Session:
+    """Loaded subscription rows of one profile, the changes made to them, and the history.
+
+    A read-only session (over a read snapshot) refuses to flush changes with ``WriteNeeded``.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        profile: str,
+        now: datetime,
+        actor: str,
+        *,
+        writable: bool = True,
+    ) -> None:
         self.conn = conn
         self.profile = profile
         self.now = now
         self.actor = actor
+        self.writable = writable
         self.rows: dict[str, SubscriptionRow] = {}
         self._dirty: set[str] = set()
         self._changes: list[Change] = []
@@ -129,6 +146,10 @@ class Session:
 
     def flush(self) -> None:
         """Store the changed rows and write the history (still inside the transaction)."""
+        if not self._dirty and not self._changes:
+            return
+        if not self.writable:
+            raise WriteNeeded
         store_subscriptions(self.conn, self.profile, [self.rows[u] for u in sorted(self._dirty)])
         write_history(self.conn, self.actor, self.profile, self._changes)
         self._dirty.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -212,6 +213,44 @@ def test_unsubscribe_group_and_views(
         "carol": (Status.PENDING, PRO),
     }
     assert cp.group_member_ids(eng) == {users["alice"].user_id, users["bob"].user_id}
+
+
+def test_reads_answer_from_a_snapshot_without_waiting_for_a_writer(
+    cp: LedgerControlPlane, ledger: Ledger, users: dict[str, User], groups: dict[str, Group]
+) -> None:
+    alice = users["alice"].user_id
+    cp.subscribe_user(P, alice, POWER, owner=None)
+    cp.subscribe_group(P, groups["eng"].group_id, PLUS, owner="s/eng")
+    before = snapshot(ledger)
+    writer = sqlite3.connect(ledger.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        view = cp.describe_user(P, alice)
+        assert view is not None and view.effective_tier is POWER
+        assert [u.user.user_name for u in cp.list_users(P)] == ["alice", "bob"]
+        group = cp.describe_group(P, groups["eng"].group_id)
+        assert group is not None and group.member_count == 2
+        assert [g.group.group_name for g in cp.list_groups(P)] == ["eng"]
+    finally:
+        writer.rollback()
+        writer.close()
+    assert snapshot(ledger) == before  # nothing was due: the reads stored nothing
+
+
+def test_a_read_that_finds_a_due_downgrade_stores_it_once(
+    cp: LedgerControlPlane, ledger: Ledger, users: dict[str, User], clock: Clock
+) -> None:
+    alice = users["alice"].user_id
+    cp.subscribe_user(P, alice, POWER, owner=None)
+    clock.set("2025-11-15T12:00:00")
+    cp.subscribe_user(P, alice, PRO, owner=None)
+    clock.set("2025-12-01T00:00:00")
+    listed = cp.list_users(P)
+    assert [(u.effective_tier, u.pending_tier) for u in listed] == [(PRO, None)]
+    described = cp.describe_user(P, alice)
+    assert described is not None and described.effective_tier is PRO
+    applied = [h for h in history(ledger, "subscription") if h[3] == "apply-downgrade"]
+    assert len(applied) == 1
 
 
 def test_settings(cp: LedgerControlPlane, ledger: Ledger) -> None:
