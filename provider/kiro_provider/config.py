@@ -81,6 +81,8 @@ _SETTINGS = (
 
 #: Every stack config key the providers read (namespace ``kiro``).
 STACK_CONFIG_KEYS = tuple(key for key, _, _ in _SETTINGS)
+#: Every environment variable ``load_config`` reads.
+ENVIRONMENT_VARIABLES = (*(var for _, var, _ in _SETTINGS), "KIRO_SIMULATED_NOW")
 
 # An IAM Identity Center instance ARN and a Kiro application ARN (aws, aws-cn, aws-us-gov...).
 _INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[0-9a-zA-Z.-]{1,64}")

@@ -303,23 +303,31 @@ class LedgerControlPlane:
     # --- helpers ------------------------------------------------------------------------------
 
     @contextmanager
-    def _session(self, profile: str, *, writable: bool = True) -> Iterator[Session]:
+    def _session(
+        self, profile: str, *, writable: bool = True, check_profile: bool = True
+    ) -> Iterator[Session]:
         """A write transaction (or, not ``writable``, a read snapshot) and a Session over it:
-        the profile checked first, the clock read once, committed when the block ends, rolled
-        back when it raises."""
+        the profile checked first (unless the caller checks it), the clock read once, committed
+        when the block ends, rolled back when it raises."""
         if not isinstance(profile, str):
             raise ValidationError(f"profile: {profile!r} is not a name", field="profile")
         now = as_utc(self.clock())
         with self.ledger.write() if writable else self.ledger.read() as conn:
-            require_profile(conn, profile)
+            if check_profile:
+                require_profile(conn, profile)
             yield Session(conn, profile, now, self.actor, writable=writable)
 
     def _describe(self, profile: str, view: Callable[[Session], _T]) -> _T:
         """Answer a read on a snapshot, which waits for no writer (WAL); if the snapshot has a
-        due downgrade to store (R5), answer it again in a write transaction that stores it."""
+        due downgrade to store (R5), answer it again in a write transaction that stores it.
+        A record found proves its profile exists (a foreign key), so the profile is checked only
+        when the answer is empty: a refresh makes one statement fewer per resource."""
         try:
-            with self._session(profile, writable=False) as s:
-                return view(s)
+            with self._session(profile, writable=False, check_profile=False) as s:
+                found = view(s)
+                if not found:
+                    require_profile(s.conn, profile)
+                return found
         except WriteNeeded:
             with self._session(profile) as s:
                 return view(s)

@@ -132,6 +132,8 @@ def open_ledger(path: str | os.PathLike[str]) -> Ledger:
     a directory is a ValidationError; a file that is not a ledger, is damaged, or has a newer
     schema is a LedgerError, and is left exactly as it was.
     """
+    if isinstance(path, str) and (os.getpid(), path) in _opened:
+        return Ledger(path)  # checked and migrated already: a provider opens it for every call
     resolved = _validate_path(path)
     key = (os.getpid(), resolved)
     with _opened_lock:

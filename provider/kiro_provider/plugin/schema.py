@@ -1,8 +1,8 @@
 """The Pulumi package schema of ``kiro``, generated from the one description of every field.
 
 Inputs come from the pydantic models in ``kiro_provider.resources.args`` (their types, defaults
-and descriptions); outputs from the annotated attributes of the Python SDK classes and the
-docstring under each; resource descriptions from the SDK class docstrings. ``schema.json`` at the
+and descriptions); outputs from the output properties of the Python SDK classes (return
+types and docstrings); resource descriptions from the SDK class docstrings. ``schema.json`` at the
 repository root is this module's output, checked in because the plugin serves it and tools read
 it: regenerate it with ``python -m kiro_provider.plugin.schema > schema.json`` (a unit test fails
 when the two differ).

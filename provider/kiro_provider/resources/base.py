@@ -8,6 +8,8 @@ resource of a run, from 4 worker threads: everything here is read-only after con
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -15,7 +17,13 @@ from typing import Any, TypeVar
 import pydantic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 
-from kiro_provider.config import STACK_CONFIG_KEYS, KiroConfig, load_config, open_control_plane
+from kiro_provider.config import (
+    ENVIRONMENT_VARIABLES,
+    STACK_CONFIG_KEYS,
+    KiroConfig,
+    load_config,
+    open_control_plane,
+)
 from kiro_provider.controlplane import ControlPlane
 from kiro_provider.errors import KiroError
 
@@ -39,7 +47,24 @@ def remember_stack_config(req: ConfigureRequest) -> None:
 def current_config() -> KiroConfig:
     """The configuration in force: stack config over environment over defaults. A relative
     ledger path is taken from the provider's working directory (the Pulumi project)."""
-    return load_config(_stack_config)
+    # Asked for by every check and read: loaded once per distinct stack config, environment and
+    # working directory, since loading it (and then checking the ledger path on disk) cost as
+    # much as the SQLite read a refresh makes for a resource.
+    return _loaded_config(
+        tuple(sorted(_stack_config.items())),
+        tuple((var, os.environ.get(var)) for var in ENVIRONMENT_VARIABLES),
+        os.getcwd(),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _loaded_config(
+    stack_config: tuple[tuple[str, str], ...],
+    env: tuple[tuple[str, str | None], ...],
+    cwd: str,
+) -> KiroConfig:
+    present = {var: value for var, value in env if value is not None}
+    return load_config(dict(stack_config), present, base_dir=cwd)
 
 
 def control_plane(owner: str | None) -> ControlPlane:
