@@ -45,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs: dict[int, tuple[engine.StackRun, engine.StackRun]] = {}
     for size in args.sizes:
         runs[size] = (_measure("kiro", size, args.repeat), _measure("floor", size, args.repeat))
-        rows += _stack_rows(size, *runs[size])
+        shaped = _measure("shaped", size, args.repeat)
+        rows += _stack_rows(size, *runs[size], shaped)
     _progress(f"naive provider in __main__: {engine.NAIVE_COUNT} resources")
     rows += _size_rows(runs[max(args.sizes)], engine.measure_naive())
     _progress(f"ledger: {args.ops:,} ops; groups of {args.members:,}")
@@ -79,12 +80,17 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _stack_rows(size: int, kiro: engine.StackRun, floor: engine.StackRun) -> list[Row]:
+def _stack_rows(
+    size: int, kiro: engine.StackRun, floor: engine.StackRun, shaped: engine.StackRun
+) -> list[Row]:
     target = f"<= {RATIO_TARGET:.2f}" if size in RATIO_SIZES else ""
     return [
         _timing_row(f"up (create), N={size:,}", kiro.up, floor.up, target),
         _timing_row(f"preview --refresh, N={size:,}", kiro.preview, floor.preview, target),
-    ]
+        _timing_row(f"  same-shape no-op: up, N={size:,}", kiro.up, shaped.up, ""),
+        _timing_row(f"  same-shape no-op: preview --refresh, N={size:,}", kiro.preview,
+                    shaped.preview, ""),
+    ]  # fmt: skip
 
 
 def _timing_row(name: str, kiro: engine.Samples, floor: engine.Samples, target: str) -> Row:
@@ -163,7 +169,8 @@ def _verdict(ok: bool) -> str:
 def _print(rows: list[Row], repeat: int) -> None:
     header = Row("measurement", "kiro", "floor / reference", "ratio", "target")
     widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in _FIELDS]
-    print(f"\nmedian of {repeat} run(s), (min-max); ratio = kiro / floor (or reference)")
+    print(f"\nmedian of {repeat} run(s), (min-max); ratio = kiro / floor (or reference);")
+    print("same-shape no-op: the floor with a Subscription's inputs, outputs and state size")
     for row in [header, *rows]:
         cells = [getattr(row, f) for f in _FIELDS]
         line = "  ".join(

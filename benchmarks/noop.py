@@ -1,12 +1,19 @@
 """The engine's floor: a dynamic resource whose provider lives in an importable module and does
-nothing. dill pickles its provider by reference (a few dozen bytes), like pulumi-kiro's."""
+nothing. dill pickles its provider by reference (a few dozen bytes), like pulumi-kiro's.
+
+``Shaped`` is the same no-op with a kiro Subscription's shape: the same inputs and outputs (names
+and kinds of values) and a plain ``__provider``. Next to it, kiro's own work shows apart from
+what the engine and the SDK cost for state of that shape."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CheckResult, CreateResult, ReadResult, Resource, ResourceProvider
+
+from pulumi_kiro._resource import _program_stack_traces
 
 
 class NoopProvider(ResourceProvider):
@@ -26,11 +33,60 @@ class Noop(Resource):
         super().__init__(NoopProvider(), name, {"key": name, "user": user, "tier": tier})
 
 
-def declare(count: int) -> None:
+#: A Subscription's outputs beyond its inputs, with values of the kind kiro reports.
+_SUBSCRIPTION_OUTPUTS = {
+    "user_name": "user-00000",
+    "subscription_id": "sub-00000000000000000000000000000000",
+    "status": "Pending",
+    "effective_tier": "Pro+",
+    "pending_tier": None,
+    "pending_effective_at": None,
+    "credits": 2000,
+}
+
+
+class ShapedNoopProvider(ResourceProvider):
+    """Does nothing, but checks, stores and reads back what a SubscriptionProvider does."""
+
+    serialize_as_secret_always = False  # as kiro's providers: __provider in plain text
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, str(news["user"])))
+        return CheckResult({**news, "profile": "default", "user_id": user_id}, [])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(id_=props["user_id"], outs={**props, **_SUBSCRIPTION_OUTPUTS})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = {key: props.get(key) for key in _SHAPED_INPUTS}
+        return ReadResult(id_=id_, outs=props, inputs=inputs)
+
+
+_SHAPED_INPUTS = ("user", "tier", "profile", "owner", "adopt", "user_id")
+
+
+class Shaped(Resource):
+    """A no-op resource with a kiro Subscription's inputs and outputs."""
+
+    def __init__(self, name: str, user: str, tier: str) -> None:
+        props = {
+            "user": user,
+            "tier": tier,
+            "profile": None,
+            "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}",
+            "adopt": False,
+            "user_id": None,
+            **dict.fromkeys(_SUBSCRIPTION_OUTPUTS),
+        }
+        with _program_stack_traces():  # kiro's trimmed stack trace: the same state size
+            super().__init__(ShapedNoopProvider(), name, props)
+
+
+def declare(count: int, kind: type[Noop] | type[Shaped] = Noop) -> None:
     """Declare ``count`` no-op resources named like the scale program's Subscriptions."""
     tiers = ("Pro", "Pro+", "Power")
     for i in range(count):
-        Noop(f"user-{i:05d}", user=f"user-{i:05d}", tier=tiers[i % 3])
+        kind(f"user-{i:05d}", user=f"user-{i:05d}", tier=tiers[i % 3])
 
 
-__all__ = ["Noop", "NoopProvider", "declare", "pulumi"]
+__all__ = ["Noop", "NoopProvider", "Shaped", "ShapedNoopProvider", "declare"]

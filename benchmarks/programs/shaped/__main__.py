@@ -1,0 +1,5 @@
+import pulumi
+
+from benchmarks.noop import Shaped, declare
+
+declare(pulumi.Config().require_int("count"), Shaped)
