@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,23 @@ from typing import Any
 from pulumi import automation as auto
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _let_plugins_stop() -> None:
+    """Give the `pulumi` processes we start a SIGINT that works.
+
+    A shell starts a background job (`cmd &`) with SIGINT ignored, and an ignored signal stays
+    ignored across exec. The engine stops its language host and providers with SIGINT and waits
+    5 s before killing them, so under `nohup ... &` every command took 5 s longer (measured: an
+    `up` of 100 no-op resources 1.8 s in the foreground, 6.7 s in the background). Python keeps
+    an inherited SIG_IGN; installing its usual handler makes children start with the default.
+    """
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if on_main_thread and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_let_plugins_stop()
 
 
 @functools.cache
@@ -73,7 +92,8 @@ class E2EStack:
 
     def resource_state(self, name: str) -> dict[str, Any]:
         """The state's record of the resource called ``name``."""
-        for resource in self.stack.export_stack().deployment["resources"]:
+        deployment = self.stack.export_stack().deployment or {}
+        for resource in deployment.get("resources", []):
             if resource["urn"].endswith(f"::{name}"):
                 return dict(resource)
         raise AssertionError(f"no resource named {name} in the state")

@@ -16,6 +16,8 @@ TINY = ("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300")
 ROWS = (
     "up (create), N=5",
     "preview --refresh, N=5",
+    "  same-shape no-op: up, N=5",
+    "  same-shape no-op: preview --refresh, N=5",
     "__provider bytes per copy",
     "state bytes per resource",
     "ledger subscribe_user ops/s",
