@@ -3,64 +3,101 @@ trace that points at the user's program."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import pickle
+import sys
 import sysconfig
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
 import pulumi.runtime.resource as _runtime_resource
+from pulumi.dynamic import ResourceProvider
+from pulumi.dynamic.dynamic import PROVIDER_KEY, serialize_provider
+from pulumi.runtime.proto import source_pb2
 
-# pulumi.dynamic.serialize_provider wraps pickle._Pickler._batch_setitems (and replaces
-# save_dict) on every resource it constructs and never restores them: each resource nests one
-# more wrapper, and after ~320 resources pickling recurses too deep (RecursionError). Keep the
-# methods as they are when pulumi_kiro is imported and put them back after each construction,
-# so a stack of any size pickles with one level of wrapping at most.
+# pulumi.dynamic.Resource pickles its provider with dill for every resource it constructs
+# (~0.15 ms each), and each time wraps pickle._Pickler._batch_setitems (and replaces save_dict)
+# once more without restoring them: after ~320 resources pickling recurses too deep
+# (RecursionError). Our providers hold nothing, so a provider class always pickles to the same
+# few bytes: serialize each class once, with the SDK's own function, put pickle's methods back
+# as they were when pulumi_kiro was imported, and register every resource with that value.
 _PICKLER: Any = pickle._Pickler
 _PATCHED = ("_batch_setitems", "save_dict")
 _ORIGINALS = {name: _PICKLER.__dict__[name] for name in _PATCHED if name in _PICKLER.__dict__}
 
 
-def _restore_pickler() -> None:
-    for name, original in _ORIGINALS.items():
-        setattr(_PICKLER, name, original)
+_SERIALIZED_PROVIDERS: dict[type[ResourceProvider], str] = {}
+
+
+def _serialized_provider(provider_type: type[ResourceProvider]) -> str:
+    """The ``__provider`` value of every resource served by ``provider_type``."""
+    serialized = _SERIALIZED_PROVIDERS.get(provider_type)
+    if serialized is None:
+        provider = provider_type()
+        if vars(provider):
+            raise TypeError(f"{provider_type.__name__} must hold no state to be serialized once")
+        try:
+            serialized = _SERIALIZED_PROVIDERS[provider_type] = serialize_provider(provider)
+        finally:
+            for name, original in _ORIGINALS.items():
+                setattr(_PICKLER, name, original)
+    return serialized
 
 
 # The SDK records, with every resource, the stack from the resource class down to the bottom of
 # the interpreter: our two SDK frames first (so the engine would report `_resource.py` as where
 # the resource was declared) and ~10 frames of the language host, asyncio and pulumi.runtime
 # after the program's own. That is ~1.1 KB of every resource's state, none of it the user's.
-# While a pulumi-kiro resource is registered, keep only the frames of the program itself.
+# While a pulumi-kiro resource is registered, record only the frames of the program itself.
+# They are read straight off the interpreter's frames: the SDK's traceback.extract_stack looks
+# up every frame's source line and builds a URI per frame (~0.2 ms a resource), for a position
+# that needs only the file and the line number.
 _SDK_DIR = Path(__file__).resolve().parent.as_uri() + "/"
-_NOT_PROGRAM = tuple(
-    Path(path).resolve().as_uri() + "/"
-    for path in (Path(pulumi.__file__).parent, sysconfig.get_paths()["stdlib"])
-)
+_PULUMI_DIR = Path(pulumi.__file__).resolve().parent.as_uri() + "/"
+_NOT_PROGRAM = (_PULUMI_DIR, Path(sysconfig.get_paths()["stdlib"]).resolve().as_uri() + "/")
 _ORIGINAL_STACK_TRACE: Callable[[], Any] = _runtime_resource._get_stack_trace
 
 
-def _program_frames(frames: list[Any]) -> Iterator[Any]:
-    """The frames of the user's program: after ours, before the runtime that started it."""
-    for frame in frames:
-        uri = frame.pc.uri if frame.HasField("pc") else ""
-        if uri.startswith(_SDK_DIR):
-            continue
+@functools.lru_cache(maxsize=1024)
+def _file_uri(filename: str) -> str:
+    """A source file's URI as the SDK records it; empty for what has no path (frozen modules)."""
+    try:
+        return Path(filename).as_uri()
+    except ValueError:
+        return ""
+
+
+def _program_positions(positions: Iterable[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """The (uri, line) of the user's program among ``positions``, innermost first: after the
+    SDK registering the resource and our resource classes, before the runtime that started it."""
+    ours = (_SDK_DIR, _PULUMI_DIR)
+    for uri, line in itertools.dropwhile(lambda position: position[0].startswith(ours), positions):
         if not uri or uri.startswith(_NOT_PROGRAM) or uri.endswith("pulumi-language-python-exec"):
             return
-        yield frame
+        yield uri, line
+
+
+def _interpreter_positions() -> Iterator[tuple[str, int]]:
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        yield _file_uri(frame.f_code.co_filename), frame.f_lineno
+        frame = frame.f_back
 
 
 def _program_stack_trace() -> Any:
-    trace = _ORIGINAL_STACK_TRACE()
-    program = list(_program_frames(list(trace.frames)))
+    program = [
+        source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=line))
+        for uri, line in _program_positions(_interpreter_positions())
+    ]
     if not program:
-        return trace  # an unexpected shape: keep the SDK's trace rather than none
-    del trace.frames[:]
-    trace.frames.extend(program)
-    return trace
+        return _ORIGINAL_STACK_TRACE()  # an unexpected shape: keep the SDK's trace, not none
+    return source_pb2.StackTrace(frames=program)
 
 
 @contextmanager
@@ -90,7 +127,7 @@ class KiroResource(pulumi.dynamic.Resource, module="kiro", name="Resource"):
 
     def __init__(
         self,
-        provider: pulumi.dynamic.ResourceProvider,
+        provider_type: type[ResourceProvider],
         resource_name: str,
         inputs: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None,
@@ -98,8 +135,10 @@ class KiroResource(pulumi.dynamic.Resource, module="kiro", name="Resource"):
         props: dict[str, Any] = dict.fromkeys(self._output_names)
         props.update(inputs)
         props["owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-        try:
-            with _program_stack_traces():
-                super().__init__(provider, resource_name, props, opts)
-        finally:
-            _restore_pickler()
+        # What pulumi.dynamic.Resource.__init__ does, with the provider serialized once per class
+        # (and in plain text: it holds no secret, as serialize_as_secret_always = False says).
+        props[PROVIDER_KEY] = _serialized_provider(provider_type)
+        with _program_stack_traces():
+            pulumi.CustomResource.__init__(
+                self, f"pulumi-python:{self._resource_type_name}", resource_name, props, opts
+            )

@@ -35,7 +35,7 @@ class GroupAssignment(KiroResource, module="kiro", name="GroupAssignment"):
         :param adopt: take over a group assignment made outside Pulumi instead of failing.
         """
         inputs: dict[str, Any] = {"group": group, "tier": tier, "profile": profile, "adopt": adopt}
-        super().__init__(GroupAssignmentProvider(), resource_name, inputs, opts)
+        super().__init__(GroupAssignmentProvider, resource_name, inputs, opts)
 
     @property
     @pulumi.getter

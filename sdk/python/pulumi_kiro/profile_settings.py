@@ -32,7 +32,7 @@ class ProfileSettings(KiroResource, module="kiro", name="ProfileSettings"):
             "overage_cap": overage_cap,
             "profile": profile,
         }
-        super().__init__(ProfileSettingsProvider(), resource_name, inputs, opts)
+        super().__init__(ProfileSettingsProvider, resource_name, inputs, opts)
 
     @property
     @pulumi.getter

@@ -35,7 +35,7 @@ class Subscription(KiroResource, module="kiro", name="Subscription"):
         :param adopt: take over a subscription made outside Pulumi instead of failing.
         """
         inputs: dict[str, Any] = {"user": user, "tier": tier, "profile": profile, "adopt": adopt}
-        super().__init__(SubscriptionProvider(), resource_name, inputs, opts)
+        super().__init__(SubscriptionProvider, resource_name, inputs, opts)
 
     @property
     @pulumi.getter
