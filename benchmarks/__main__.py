@@ -42,19 +42,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     print(_machine(), flush=True)
     rows: list[Row] = []
-    runs: dict[int, tuple[engine.StackRun, engine.StackRun]] = {}
+    runs: dict[int, tuple[engine.StackRun, engine.StackRun, engine.StackRun]] = {}
     for size in args.sizes:
-        runs[size] = (_measure("kiro", size, args.repeat), _measure("floor", size, args.repeat))
-        shaped = _measure("shaped", size, args.repeat)
-        rows += _stack_rows(size, *runs[size], shaped)
+        kiro, floor, shaped = (_measure(kind, size, args.repeat) for kind in _KINDS)
+        runs[size] = (kiro, floor, shaped)
+        rows += _stack_rows(size, *runs[size])
+    largest = max(args.sizes)
+    rows += _cpu_rows(largest, *runs[largest])
     _progress(f"naive provider in __main__: {engine.NAIVE_COUNT} resources")
-    rows += _size_rows(runs[max(args.sizes)], engine.measure_naive())
+    rows += _size_rows(runs[largest][:2], engine.measure_naive())
     _progress(f"ledger: {args.ops:,} ops; groups of {args.members:,}")
     rows += _ledger_rows(args.ops, args.members)
-    rows += _memory_rows(max(args.sizes), *runs[max(args.sizes)])
+    rows += _memory_rows(largest, *runs[largest][:2])
     _print(rows, args.repeat)
     print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
     return 0
+
+
+#: What each size measures: pulumi-kiro, the floor, the same-shape no-op.
+_KINDS = ("kiro", "floor", "shaped")
 
 
 def _measure(kind: str, size: int, repeat: int) -> engine.StackRun:
@@ -91,6 +97,26 @@ def _stack_rows(
         _timing_row(f"  same-shape no-op: preview --refresh, N={size:,}", kiro.preview,
                     shaped.preview, ""),
     ]  # fmt: skip
+
+
+def _cpu_rows(
+    size: int, kiro: engine.StackRun, floor: engine.StackRun, shaped: engine.StackRun
+) -> list[Row]:
+    """Where the drift check's time goes: CPU seconds of each process, next to the floor's and
+    the same-shape no-op's (the machine has few cores, so every process's CPU is wall time)."""
+    rows = []
+    for role in engine.ROLES:
+        ours, floors, shapes = (run.preview_cpu[role] for run in (kiro, floor, shaped))
+        rows.append(
+            Row(
+                f"  preview --refresh CPU s, {role} (floor | same-shape), N={size:,}",
+                _seconds(ours),
+                f"{_seconds(floors)} | {_seconds(shapes)}",
+                f"{ours.median / floors.median:.2f}" if floors.median else "",
+                "",
+            )
+        )
+    return rows
 
 
 def _timing_row(name: str, kiro: engine.Samples, floor: engine.Samples, target: str) -> Row:

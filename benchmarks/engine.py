@@ -30,6 +30,12 @@ PARALLEL = 16
 NAIVE_COUNT = 100
 
 
+#: The processes of a run, by what they do: the Python program (which the language host runs
+#: through pulumi-language-python-exec), the dynamic provider that serves every resource, and
+#: the engine (`pulumi` itself).
+ROLES = ("program", "provider", "engine")
+
+
 @dataclass
 class Samples:
     """Repeated measurements of one quantity."""
@@ -58,6 +64,10 @@ class StackRun:
     state_per_resource: Samples = field(default_factory=Samples)
     provider_bytes: Samples = field(default_factory=Samples)
     peak_rss_mb: Samples = field(default_factory=Samples)
+    #: CPU seconds of each process role during `preview --refresh` (see ROLES).
+    preview_cpu: dict[str, Samples] = field(
+        default_factory=lambda: {role: Samples() for role in ROLES}
+    )
 
 
 def measure_stack(kind: str, count: int, repeat: int) -> StackRun:
@@ -66,13 +76,14 @@ def measure_stack(kind: str, count: int, repeat: int) -> StackRun:
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as tmp:
             e2e = _stack(kind, count, Path(tmp))
-            with _provider_peak() as peak:
+            with _watched() as up:
                 run.up.values.append(_timed(e2e, "up", "--yes", "--skip-preview"))
-            run.peak_rss_mb.values.append(peak.mb)
             args = ("preview", "--refresh", "--expect-no-changes")
-            with _provider_peak() as peak:
+            with _watched() as preview:
                 run.preview.values.append(_timed(e2e, *args))
-            run.peak_rss_mb.values[-1] = max(run.peak_rss_mb.values[-1], peak.mb)
+            run.peak_rss_mb.values.append(max(up.provider_mb, preview.provider_mb))
+            for role in ROLES:
+                run.preview_cpu[role].values.append(preview.cpu_seconds(role))
             run.state_per_resource.values.append(e2e.state_bytes() / count)
             run.provider_bytes.values.append(provider_bytes(e2e))
     return run
@@ -123,39 +134,51 @@ def _timed(e2e: E2EStack, *args: str) -> float:
     return time.perf_counter() - started
 
 
-class _Peak:
-    """The largest VmHWM seen of a dynamic provider process (python -m pulumi.dynamic)."""
+class _Watch:
+    """What the processes of one command used, polled from /proc: the dynamic provider's peak
+    memory (VmHWM, its own high-water mark, so the last reading is its peak) and the CPU time
+    of each role (user + system; the last reading before a process exits, so up to one polling
+    interval of its end is missed)."""
 
     def __init__(self) -> None:
-        self.kb = 0
+        self.provider_kb = 0
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds)
         self.stop = threading.Event()
 
     @property
-    def mb(self) -> float:
-        return self.kb / 1024
+    def provider_mb(self) -> float:
+        return self.provider_kb / 1024
 
-    def poll(self, interval: float = 0.2) -> None:
+    def cpu_seconds(self, role: str) -> float:
+        return sum(seconds for kind, seconds in self.cpu.values() if kind == role)
+
+    def poll(self, interval: float = 0.1) -> None:
         while not self.stop.wait(interval):
-            for kb in _dynamic_provider_hwm():
-                self.kb = max(self.kb, kb)
+            for pid, role, proc in _run_processes():
+                try:
+                    self.cpu[pid] = (role, _cpu_seconds(proc / "stat"))
+                    if role == "provider":
+                        peak = _status_kb(proc / "status", "VmHWM")
+                        self.provider_kb = max(self.provider_kb, peak)
+                except (OSError, ValueError):
+                    continue  # it has just exited
 
 
 @contextmanager
-def _provider_peak() -> Iterator[_Peak]:
-    """Poll /proc for the provider process while the block runs. VmHWM is the process's own
-    high-water mark, so the last reading before it exits is its peak."""
-    peak = _Peak()
-    thread = threading.Thread(target=peak.poll, daemon=True)
+def _watched() -> Iterator[_Watch]:
+    """Watch the benchmark's processes while the block runs."""
+    watch = _Watch()
+    thread = threading.Thread(target=watch.poll, daemon=True)
     thread.start()
     try:
-        yield peak
+        yield watch
     finally:
-        peak.stop.set()
+        watch.stop.set()
         thread.join()
 
 
-def _dynamic_provider_hwm() -> Iterator[int]:
-    """VmHWM (kB) of every process of this user running ``pulumi.dynamic`` under our engine."""
+def _run_processes() -> Iterator[tuple[int, str, Path]]:
+    """(pid, role, /proc entry) of this user's processes of a benchmark stack run by our engine."""
     mine = os.getuid()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -163,14 +186,30 @@ def _dynamic_provider_hwm() -> Iterator[int]:
         try:
             if entry.stat().st_uid != mine:
                 continue
-            if b"pulumi.dynamic" not in (entry / "cmdline").read_bytes():
+            role = _role((entry / "cmdline").read_bytes().split(b"\0"))
+            if role is None:
                 continue
             environ = (entry / "environ").read_bytes()
             if str(engine_bin()).encode() not in environ or b"bench-" not in environ:
                 continue
-            yield _status_kb(entry / "status", "VmHWM")
-        except (OSError, ValueError):
+        except OSError:
             continue
+        yield int(entry.name), role, entry
+
+
+def _role(argv: list[bytes]) -> str | None:
+    if any(arg.endswith(b"pulumi-language-python-exec") for arg in argv):
+        return "program"
+    if b"pulumi.dynamic" in argv:
+        return "provider"
+    if argv and os.path.basename(argv[0]) == b"pulumi":
+        return "engine"
+    return None
+
+
+def _cpu_seconds(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _status_kb(path: Path, key: str) -> int:
