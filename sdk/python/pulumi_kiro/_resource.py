@@ -30,8 +30,6 @@ from pulumi.runtime.proto import source_pb2
 _PICKLER: Any = pickle._Pickler
 _PATCHED = ("_batch_setitems", "save_dict")
 _ORIGINALS = {name: _PICKLER.__dict__[name] for name in _PATCHED if name in _PICKLER.__dict__}
-
-
 _SERIALIZED_PROVIDERS: dict[type[ResourceProvider], str] = {}
 
 
@@ -42,6 +40,10 @@ def _serialized_provider(provider_type: type[ResourceProvider]) -> str:
         provider = provider_type()
         if vars(provider):
             raise TypeError(f"{provider_type.__name__} must hold no state to be serialized once")
+        # pulumi.dynamic.Resource would wrap the value as a secret for such a provider; the
+        # value here is shared by every resource as plain text.
+        if getattr(provider, "serialize_as_secret_always", True):
+            raise TypeError(f"{provider_type.__name__} must set serialize_as_secret_always = False")
         try:
             serialized = _SERIALIZED_PROVIDERS[provider_type] = serialize_provider(provider)
         finally:
@@ -135,8 +137,7 @@ class KiroResource(pulumi.dynamic.Resource, module="kiro", name="Resource"):
         props: dict[str, Any] = dict.fromkeys(self._output_names)
         props.update(inputs)
         props["owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-        # What pulumi.dynamic.Resource.__init__ does, with the provider serialized once per class
-        # (and in plain text: it holds no secret, as serialize_as_secret_always = False says).
+        # What pulumi.dynamic.Resource.__init__ does, with the provider serialized once per class.
         props[PROVIDER_KEY] = _serialized_provider(provider_type)
         with _program_stack_traces():
             pulumi.CustomResource.__init__(
