@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.harness import KIROCTL
+
 
 def test_installed_kiroctl_runs(tmp_path: Path) -> None:
-    exe = shutil.which("kiroctl")
-    if exe is None:
-        pytest.fail("the kiroctl console script is not installed: run `pip install -e .`")
+    # Beside the interpreter running the tests, where pip installs it: scripts/test does not
+    # put the virtualenv on PATH.
+    exe = KIROCTL
+    if not exe.is_file():
+        pytest.fail(f"the kiroctl console script is not installed at {exe}: run `pip install -e .`")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIRO_")}
     env["KIRO_LEDGER"] = str(tmp_path / "ledger.db")
 
