@@ -37,7 +37,7 @@ def _props(**values: Any) -> dict[str, Any]:
 @pytest.fixture
 def stub(world: World) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "pulumi.dynamic"],
+        [sys.executable, "-u", "-m", "pulumi.dynamic"],  # -u: the port line, as the engine runs it
         stdout=subprocess.PIPE,
         env={**os.environ, "PULUMI_PROJECT": "p"},
     )
