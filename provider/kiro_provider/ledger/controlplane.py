@@ -28,7 +28,7 @@ from kiro_provider.controlplane import (
 )
 from kiro_provider.directory.base import Directory
 from kiro_provider.domain.billing import monthly_bill, parse_month
-from kiro_provider.domain.subscription import activate
+from kiro_provider.domain.subscription import activate, apply_due_downgrade
 from kiro_provider.domain.tiers import PriceTable, Status, Tier, highest, parse_tier
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 from kiro_provider.ledger import tables as t
@@ -147,6 +147,13 @@ class LedgerControlPlane:
 
     def describe_user(self, profile: str, user_id: str) -> UserSubscription | None:
         """The user's record (any status) after due downgrades (R5), or None."""
+        # A refresh asks this of every Subscription: answer it in one statement (no BEGIN and
+        # COMMIT around two), unless a downgrade is due (stored in a write transaction) or there
+        # is no record (the profile is checked): then as every other read.
+        if isinstance(profile, str):
+            found = t.load_user(self.ledger.statement(), profile, user_id)
+            if found and apply_due_downgrade(found[0].state, as_utc(self.clock()))[1] is None:
+                return _view(profile, *found)
 
         def view(s: Session) -> UserSubscription | None:
             if user_id not in s.load({user_id}):

@@ -62,8 +62,7 @@ class LedgerDirectory:
 
     def find_user(self, ref: str) -> User:
         """The user whose user id, user name or email is ``ref`` (tried in that order)."""
-        with self.ledger.read() as conn:
-            return _find_user(conn, ref)
+        return _find_user(self.ledger.statement(), ref)
 
     def get_user(self, user_id: str) -> User:
         """The user with this canonical id; NotFoundError otherwise."""
@@ -178,10 +177,17 @@ def _insert_user(conn: sqlite3.Connection, user: User) -> None:
 
 
 def _find_user(conn: sqlite3.Connection, ref: str) -> User:
-    for column in ("user_id", "user_name", "email"):
-        user = _user_where(conn, column, ref)
-        if user is not None:
-            return user
+    # One statement (each column is unique and indexed): every Subscription's check asks this.
+    row = conn.execute(
+        "SELECT user_id, user_name, email FROM ("
+        " SELECT 0 AS rank, user_id, user_name, email FROM users WHERE user_id = ?1"
+        " UNION ALL SELECT 1, user_id, user_name, email FROM users WHERE user_name = ?1"
+        " UNION ALL SELECT 2, user_id, user_name, email FROM users WHERE email = ?1"
+        ") ORDER BY rank LIMIT 1",
+        (ref,),
+    ).fetchone()
+    if row:
+        return User(*row)
     raise NotFoundError(
         f"user: no user has id, user name or email {ref!r}; add one with "
         "`kiroctl directory add-user`",

@@ -94,6 +94,12 @@ class Ledger:
         with self._transaction("BEGIN") as conn:
             yield conn
 
+    def statement(self) -> sqlite3.Connection:
+        """This thread's connection, for one statement: outside a transaction a statement is a
+        consistent snapshot by itself, without the round trips of BEGIN and COMMIT (inside a
+        running transaction of this thread it joins that transaction)."""
+        return _connection(self.path)
+
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
         conn = _connection(self.path)
@@ -109,8 +115,7 @@ class Ledger:
 
     def profiles(self) -> tuple[str, ...]:
         """Names of the profiles in the ledger, sorted."""
-        with self.read() as conn:
-            return profile_names(conn)
+        return profile_names(self.statement())
 
     def create_profile(self, name: str, *, actor: str = SYSTEM_ACTOR) -> str:
         """Register profile ``name`` (idempotent); ValidationError for an invalid name."""

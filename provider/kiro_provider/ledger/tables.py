@@ -105,6 +105,24 @@ def _subscription_row(row: tuple[Any, ...]) -> SubscriptionRow:
     return SubscriptionRow(row[0], row[1], row[2], _state(*row[3:7]))
 
 
+def load_user(
+    conn: sqlite3.Connection, profile: str, user_id: str
+) -> tuple[SubscriptionRow, list[Assignment]] | None:
+    """One user's row and assignments (direct first, then by group id), or None without a row:
+    one statement, so a consistent snapshot even outside a transaction."""
+    columns = ", ".join(f"s.{column}" for column in _SUB_COLUMNS.split(", "))
+    rows = conn.execute(
+        f"SELECT {columns}, a.group_id, a.tier, a.owner FROM subscriptions s"
+        " LEFT JOIN assignments a ON a.profile = s.profile AND a.user_id = s.user_id"
+        " WHERE s.profile = ? AND s.user_id = ? ORDER BY a.group_id IS NOT NULL, a.group_id",
+        (profile, user_id),
+    ).fetchall()
+    if not rows:
+        return None
+    assignments = [Assignment(group, Tier(tier), owner) for *_, group, tier, owner in rows if tier]
+    return _subscription_row(rows[0]), assignments
+
+
 def load_subscriptions(
     conn: sqlite3.Connection, profile: str, user_ids: Collection[str] | None = None
 ) -> dict[str, SubscriptionRow]:

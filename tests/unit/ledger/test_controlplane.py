@@ -368,3 +368,25 @@ def test_every_change_is_in_the_history(
     ]
     at = rows(ledger, "SELECT DISTINCT at FROM history WHERE actor = 'test'")
     assert at == [("2025-11-10T12:00:00.000000Z",)]
+
+
+def test_a_refresh_read_is_one_statement_and_answers_as_the_listing(
+    cp: LedgerControlPlane, ledger: Ledger, users: dict[str, User], groups: dict[str, Group]
+) -> None:
+    bob = users["bob"].user_id  # in eng and ops
+    cp.subscribe_group(P, groups["ops"].group_id, PLUS, owner="proj/dev/ops")
+    cp.subscribe_user(P, bob, PRO, owner="proj/dev/bob")
+    cp.subscribe_group(P, groups["eng"].group_id, POWER, owner="proj/dev/eng")
+    statements: list[str] = []
+    ledger.statement().set_trace_callback(statements.append)
+    try:
+        described = cp.describe_user(P, bob)
+    finally:
+        ledger.statement().set_trace_callback(None)
+    assert len(statements) == 1 and statements[0].startswith("SELECT")
+    (listed,) = [u for u in cp.list_users(P) if u.user.user_id == bob]
+    assert described == listed
+    assert described is not None and [a.group_id for a in described.assignments] == [
+        None,
+        *sorted((groups["eng"].group_id, groups["ops"].group_id)),
+    ]

@@ -113,3 +113,13 @@ def test_directory_changes_are_in_the_history(
 
 def _count(ledger: Ledger, table: str) -> int:
     return int(rows(ledger, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def test_a_reference_matches_ids_then_user_names_then_emails(directory: LedgerDirectory) -> None:
+    # One statement tries the three columns: each may hold another user's value.
+    alice = directory.add_user("alice", "shared@example.com")
+    named_like_the_email = directory.add_user("shared@example.com")
+    named_like_the_id = directory.add_user(alice.user_id)
+    assert directory.find_user("shared@example.com") == named_like_the_email
+    assert directory.find_user(alice.user_id) == alice
+    assert directory.find_user(named_like_the_id.user_id) == named_like_the_id
