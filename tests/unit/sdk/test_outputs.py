@@ -92,3 +92,13 @@ def test_a_constructor_that_fails_puts_the_sdk_transfer_back() -> None:
     with pytest.raises(TypeError):
         kiro.Subscription("bad", user="alice", tier="Pro", opts="not options")  # type: ignore[arg-type]
     assert rpc.transfer_properties is _resource._ORIGINAL_TRANSFER
+
+
+def test_an_sdk_without_single_future_outputs_keeps_its_own_transfer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_resource, "_OutputData", None)
+    with _resource._registration():
+        assert rpc.transfer_properties is _resource._ORIGINAL_TRANSFER
+    alice = kiro.Subscription("alice", user="alice", tier="Pro")
+    assert _settled(alice.tier)[:3] == ("Pro", True, False)
