@@ -120,7 +120,10 @@ def new_stack(
 ) -> E2EStack:
     """Copy ``program`` into ``tmp`` and create a stack for it on a fresh file:// backend."""
     work_dir = tmp / program.name
-    shutil.copytree(program, work_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    # Only the program: not what a run in the checkout left there (scripts/quickstart's ledger
+    # in .kiro/ and its stack config), or a test would start from that run's subscriptions.
+    ignored = shutil.ignore_patterns("__pycache__", ".kiro", "Pulumi.*.yaml")
+    shutil.copytree(program, work_dir, ignore=ignored)
     (tmp / "backend").mkdir(exist_ok=True)
     full_env = engine_env(tmp, env)
     command = auto.PulumiCommand(root=str(engine_bin().parent), skip_version_check=True)
