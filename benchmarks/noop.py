@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, ReadResult, Resource, ResourceProvider
 
-from pulumi_kiro._resource import _registration
+from pulumi_kiro._speedups import registration
 
 
 class NoopProvider(ResourceProvider):
@@ -78,7 +78,7 @@ class Shaped(Resource):
             "user_id": None,
             **dict.fromkeys(_SUBSCRIPTION_OUTPUTS),
         }
-        with _registration():  # kiro's registration: the same stack trace, state and outputs
+        with registration():  # kiro's registration: the same stack trace, state and outputs
             super().__init__(ShapedNoopProvider(), name, props)
 
 

@@ -9,13 +9,20 @@ resource of a run, from 4 worker threads: everything here is read-only after con
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import pydantic
-from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    ReadResult,
+    ResourceProvider,
+)
 
 from kiro_provider.config import (
     ENVIRONMENT_VARIABLES,
@@ -75,6 +82,22 @@ def control_plane(owner: str | None) -> ControlPlane:
 def is_unknown(value: object) -> bool:
     """True for a value not known yet during preview (an output of a resource not created)."""
     return isinstance(value, str) and value == UNKNOWN
+
+
+# ReadResult takes the live inputs from SDK 3.220 on, and refresh then diffs against them. On
+# older SDKs the engine keeps the inputs of the last `up`; drift still shows, because diff
+# compares the refreshed outputs (which hold the live tier) with the program's inputs.
+_READ_TAKES_INPUTS = "inputs" in inspect.signature(ReadResult.__init__).parameters
+
+
+def read_result(id_: str, outs: dict[str, Any], inputs: dict[str, Any]) -> ReadResult:
+    """What ``read`` found: its outputs and the live inputs (kept on the result on every SDK:
+    the plugin returns them to the engine itself)."""
+    if _READ_TAKES_INPUTS:
+        return ReadResult(id_, outs, inputs=inputs)
+    result = ReadResult(id_, outs)
+    result.inputs = inputs
+    return result
 
 
 class KiroResourceProvider(ResourceProvider):

@@ -22,6 +22,7 @@ from kiro_provider.resources.base import (
     current_config,
     is_unknown,
     parse_args,
+    read_result,
     translate,
 )
 from kiro_provider.resources.outputs import changed_keys, resolve_profile
@@ -75,7 +76,7 @@ class GroupAssignmentProvider(KiroResourceProvider):
         if view is None:
             return ReadResult(None, {})
         live = {**props, "tier": view.tier.value}
-        return ReadResult(id_, outputs(view, live), inputs=_inputs(live))
+        return read_result(id_, outputs(view, live), _inputs(live))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         try:

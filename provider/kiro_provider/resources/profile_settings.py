@@ -19,6 +19,7 @@ from kiro_provider.resources.base import (
     control_plane,
     current_config,
     parse_args,
+    read_result,
     translate,
 )
 from kiro_provider.resources.outputs import changed_keys, resolve_profile
@@ -60,7 +61,7 @@ class ProfileSettingsProvider(KiroResourceProvider):
         except NotFoundError:
             return ReadResult(None, {})  # the profile itself is gone
         live = outputs(settings)
-        return ReadResult(id_, live, inputs=dict(live))
+        return read_result(id_, live, dict(live))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         try:

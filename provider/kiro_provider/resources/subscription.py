@@ -23,6 +23,7 @@ from kiro_provider.resources.base import (
     current_config,
     is_unknown,
     parse_args,
+    read_result,
     translate,
 )
 from kiro_provider.resources.outputs import changed_keys, iso, resolve_profile
@@ -75,7 +76,7 @@ class SubscriptionProvider(KiroResourceProvider):
         if view is None or direct is None or view.status is Status.CANCELED:
             return ReadResult(None, {})  # gone: the next `up` subscribes again
         live = {**props, "tier": direct.tier.value}
-        return ReadResult(id_, outputs(view, live), inputs=_inputs(live))
+        return read_result(id_, outputs(view, live), _inputs(live))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         try:
