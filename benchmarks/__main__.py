@@ -1,4 +1,4 @@
-"""pulumi-kiro next to Pulumi's own floor: one command, one table (issue 4).
+"""pulumi-kiro next to Pulumi's own floor: one command, one table.
 
 Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--members 10000]
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from benchmarks import engine, ledger
 
-#: Issue 4's targets.
+#: The targets.
 RATIO_TARGET = 1.10
 PROVIDER_BYTES_TARGET = 200
 STATE_BYTES_TARGET = 2048
@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += _stack_rows(size, *runs[size])
     largest = max(args.sizes)
     rows += _cpu_rows(largest, *runs[largest])
+    rows += _sdk_path_rows(
+        largest, _measure(engine.SDK_PATH, largest, args.repeat), runs[largest][1]
+    )
     _progress(f"naive provider in __main__: {engine.NAIVE_COUNT} resources")
     rows += _size_rows(runs[largest][:2], engine.measure_naive())
     _progress(f"ledger: {args.ops:,} ops; groups of {args.members:,}")
@@ -117,6 +120,16 @@ def _cpu_rows(
             )
         )
     return rows
+
+
+def _sdk_path_rows(size: int, sdk_path: engine.StackRun, floor: engine.StackRun) -> list[Row]:
+    """The price of an SDK without the private names pulumi-kiro speeds up (or of
+    PULUMI_KIRO_SDK_SPEEDUPS=off): the same stack on the SDK's own path, next to the floor."""
+    return [
+        _timing_row(f"SDK's own path: up, N={size:,}", sdk_path.up, floor.up, ""),
+        _timing_row(f"SDK's own path: preview --refresh, N={size:,}", sdk_path.preview,
+                    floor.preview, ""),
+    ]  # fmt: skip
 
 
 def _timing_row(name: str, kiro: engine.Samples, floor: engine.Samples, target: str) -> Row:

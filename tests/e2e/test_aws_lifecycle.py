@@ -1,4 +1,4 @@
-"""Issue 7, end to end with the real CLI: ``kiro:controlPlane=aws`` against the fake Kiro service
+"""End to end with the real CLI: ``kiro:controlPlane=aws`` against the fake Kiro service
 (a subprocess on 127.0.0.1) and IAM Identity Center under moto_server. Up, upgrade, deferred
 downgrade, drift caught, injected errors that leave the state consistent, destroy."""
 

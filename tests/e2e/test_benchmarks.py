@@ -1,4 +1,4 @@
-"""Issue 4: the benchmark command runs end to end on a tiny N and prints a complete table.
+"""The benchmark command runs end to end on a tiny N and prints a complete table.
 
 No timing is asserted (the machine is shared and noisy); only that every row is there and that
 its numbers are sane.
@@ -21,6 +21,8 @@ ROWS = (
     "  preview --refresh CPU s, program",
     "  preview --refresh CPU s, provider",
     "  preview --refresh CPU s, engine",
+    "SDK's own path: up, N=5",
+    "SDK's own path: preview --refresh, N=5",
     "__provider bytes per copy",
     "state bytes per resource",
     "ledger subscribe_user ops/s",

@@ -1,4 +1,4 @@
-"""Issue 8, end to end with the real CLI: the quickstart through every rule a pipeline meets."""
+"""End to end with the real CLI: the quickstart through every rule a pipeline meets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 8, scale: one stack with 2,000 Subscriptions through the real CLI."""
+"""Scale: one stack with 2,000 Subscriptions through the real CLI."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_two_thousand_subscriptions(tmp_path: Path) -> None:
 
     per_resource = e2e.state_bytes() / COUNT
     print(f"\nstate file: {e2e.state_bytes():,} bytes, {per_resource:,.0f} bytes per Subscription")
-    assert per_resource < 2_048  # issue 4's target: <= 2 KB of state per Subscription
+    assert per_resource < 2_048  # the target: <= 2 KB of state per Subscription
     # The state says where the program declared a resource, not where pulumi_kiro built it.
     last = e2e.resource_state(f"user-{COUNT - 1:05d}")
     assert last["sourcePosition"] == "project:///__main__.py#8"

@@ -1,4 +1,4 @@
-"""Issue 5, end to end with the real CLI: the kiro provider plugin from Pulumi YAML.
+"""End to end with the real CLI: the kiro provider plugin from Pulumi YAML.
 
 examples/yaml runs on the YAML language host that scripts/ensure-pulumi builds; the engine runs
 the plugin through PulumiPlugin.yaml at the repository root (runtime python).
