@@ -84,7 +84,7 @@ def is_unknown(value: object) -> bool:
     return isinstance(value, str) and value == UNKNOWN
 
 
-# ReadResult takes the live inputs from SDK 3.220 on, and refresh then diffs against them. On
+# ReadResult takes the live inputs from SDK 3.216 on, and refresh then diffs against them. On
 # older SDKs the engine keeps the inputs of the last `up`; drift still shows, because diff
 # compares the refreshed outputs (which hold the live tier) with the program's inputs.
 _READ_TAKES_INPUTS = "inputs" in inspect.signature(ReadResult.__init__).parameters

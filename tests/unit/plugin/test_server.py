@@ -1,60 +1,42 @@
-"""The gRPC servicer: a control-plane refusal reaches the engine as its message alone."""
+"""The gRPC server, started as the engine starts it: it prints its port first, then answers
+the protocol on it, with room for messages larger than gRPC's default 4 MiB."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+import subprocess
+import sys
 
-import pytest
-from pulumi.runtime import proto
+import grpc  # type: ignore[import-untyped]
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from kiro_provider.plugin import provider as plugin_provider
-from kiro_provider.plugin.provider import KiroProvider
-from kiro_provider.plugin.server import KiroServicer
-from kiro_provider.resources.base import ProviderError
+from kiro_provider.plugin.schema import version
 from tests.e2e.harness import REPO
 
-URN = "urn:pulumi:dev::proj::kiro:index:Subscription::alice"
 
-
-class Aborted(Exception):
-    pass
-
-
-class Context:
-    """The part of grpc.aio.ServicerContext the servicer uses on an error."""
-
-    def __init__(self) -> None:
-        self.aborted: tuple[Any, str] | None = None
-
-    async def abort(self, code: Any, details: str) -> None:
-        self.aborted = (code, details)
-        raise Aborted(details)
-
-
-def servicer() -> KiroServicer:
-    return KiroServicer([], "0.0.0", KiroProvider(REPO / "schema.json"), "127.0.0.1:1")
-
-
-def test_a_refusal_is_reported_without_a_stack_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(_id: str, _props: dict[str, Any]) -> None:
-        raise ProviderError("Conflict: user: 'alice' is managed by p/s/other")
-
-    monkeypatch.setattr(plugin_provider.PROVIDERS["kiro:index:Subscription"], "delete", refuse)
-    context = Context()
-    with pytest.raises(Aborted):
-        asyncio.run(servicer().Delete(proto.DeleteRequest(urn=URN, id="x"), context))
-    assert context.aborted is not None
-    assert context.aborted[1] == "Conflict: user: 'alice' is managed by p/s/other"
-
-
-def test_a_bug_keeps_its_stack_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(_id: str, _props: dict[str, Any]) -> None:
-        raise KeyError("profile")
-
-    monkeypatch.setattr(plugin_provider.PROVIDERS["kiro:index:Subscription"], "delete", broken)
-    context = Context()
-    with pytest.raises(Exception, match=r"File ") as raised:
-        asyncio.run(servicer().Delete(proto.DeleteRequest(urn=URN, id="x"), context))
-    assert context.aborted is None
-    assert "profile" in str(raised.value)
+def test_the_plugin_serves_the_protocol_on_the_port_it_prints() -> None:
+    plugin = subprocess.Popen(
+        [sys.executable, str(REPO / "__main__.py"), "127.0.0.1:1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert plugin.stdout is not None
+        port = int(plugin.stdout.readline())
+        big = 16 * 1024 * 1024
+        options = [
+            ("grpc.max_send_message_length", big + 1024),
+            ("grpc.max_receive_message_length", big + 1024),
+        ]
+        with grpc.insecure_channel(f"127.0.0.1:{port}", options=options) as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            assert stub.GetPluginInfo(empty_pb2.Empty(), timeout=30).version == version()
+            schema = stub.GetSchema(provider_pb2.GetSchemaRequest(), timeout=30).schema
+            assert schema == (REPO / "schema.json").read_text()
+            news = provider_pb2.CheckRequest()
+            news.news.update({"padding": "x" * big})
+            checked = stub.CheckConfig(news, timeout=30)
+            assert len(checked.inputs["padding"]) == big
+    finally:
+        plugin.kill()
+        plugin.wait()
