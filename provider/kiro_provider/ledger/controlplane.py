@@ -10,7 +10,8 @@ only when a due downgrade must be stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
@@ -20,7 +21,6 @@ from kiro_provider.controlplane import (
     Bill,
     BillLine,
     Group,
-    GroupMember,
     GroupSubscription,
     ProfileSettings,
     User,
@@ -28,13 +28,13 @@ from kiro_provider.controlplane import (
 )
 from kiro_provider.directory.base import Directory
 from kiro_provider.domain.billing import monthly_bill, parse_month
-from kiro_provider.domain.subscription import activate, apply_due_downgrade
-from kiro_provider.domain.tiers import PriceTable, Status, Tier, highest, parse_tier
-from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
+from kiro_provider.domain.subscription import activate
+from kiro_provider.domain.tiers import PriceTable, Tier, parse_tier
+from kiro_provider.errors import ConflictError, NotFoundError, ValidationError, shown
 from kiro_provider.ledger import tables as t
 from kiro_provider.ledger.ownership import resolve_owner
-from kiro_provider.ledger.session import Session, WriteNeeded
-from kiro_provider.ledger.store import Ledger, as_utc, require_profile
+from kiro_provider.ledger.store import Ledger
+from kiro_provider.ledger.unit import UnitOfWork, WriteNeeded
 
 _T = TypeVar("_T")
 
@@ -89,92 +89,70 @@ class LedgerControlPlane:
         tier = parse_tier(tier)
         _check_owner(owner)
         user = self.directory.get_user(user_id)
-        with self._session(profile) as s:
-            s.load({user_id})
-            current = t.direct_assignment(s.conn, profile, user_id)
+        with self._write(profile) as work:
+            work.load_users({user_id})
+            current = work.assignment(user_id)
             what = f"user {user.user_name!r} in profile {profile!r}"
             new_owner = resolve_owner(
                 current is not None, current.owner if current else None, owner, adopt, what, "user"
             )
-            wanted = Assignment(None, tier, new_owner)
-            if wanted != current:
-                t.set_direct_assignment(s.conn, profile, user_id, wanted)
-                s.assignment_changed(user_id, current, wanted)
-            s.reconcile({user_id: user.user_name})
-            s.flush()
-            return _user_view(s, user_id)
+            work.set_assignment(user_id, Assignment(None, tier, new_owner))
+            work.reconcile({user_id: user.user_name})
+            return work.user_view(user_id)
 
     def unsubscribe_user(self, profile: str, user_id: str) -> UserSubscription | None:
         """Remove the user's direct assignment only; the rest decides (R3/R4/R6).
         None when the user never had a record in the profile."""
-        with self._session(profile) as s:
-            if user_id not in s.load({user_id}):
+        with self._write(profile) as work:
+            if user_id not in work.load_users({user_id}):
                 return None
-            current = t.direct_assignment(s.conn, profile, user_id)
-            if current is not None:
-                t.set_direct_assignment(s.conn, profile, user_id, None)
-                s.assignment_changed(user_id, current, None)
-            s.reconcile({user_id: None})
-            s.flush()
-            return _user_view(s, user_id)
+            work.set_assignment(user_id, None)
+            work.reconcile({user_id: None})
+            return work.user_view(user_id)
 
     def deactivate_user(self, profile: str, user_id: str) -> UserSubscription:
         """ "Deactivate plan": drop every assignment of the user; Canceled (R6).
         NotFoundError when the user has no record in the profile."""
-        with self._session(profile) as s:
-            self._require_record(s, user_id)
-            for assignment in t.load_assignments(s.conn, profile, {user_id}).get(user_id, []):
-                s.assignment_changed(user_id, assignment, None)
-            t.delete_user_assignments(s.conn, profile, user_id)
-            s.reconcile({user_id: None})
-            s.flush()
-            return _user_view(s, user_id)
+        with self._write(profile) as work:
+            _require_record(work, user_id)
+            for assignment in work.assignments(user_id):
+                work.set_assignment(user_id, None, assignment.group_id)
+            work.reconcile({user_id: None})
+            return work.user_view(user_id)
 
     def activate_user(self, profile: str, user_id: str) -> UserSubscription:
         """The user's first sign-in: Pending -> Active (R2); ConflictError without a live
         subscription."""
         user = self.directory.get_user(user_id)
-        with self._session(profile) as s:
-            row = s.load({user_id}).get(user_id)
+        with self._write(profile) as work:
+            row = work.load_users({user_id}).get(user_id)
             try:
-                state = activate(row.state if row else None, s.now)
+                state = activate(row.state if row else None, work.now)
             except ConflictError as exc:
                 where = f"user {user.user_name!r} in profile {profile!r}"
                 raise ConflictError(f"user: {where}: {exc.message}", field="user") from exc
-            s.set_state(user_id, state)
-            s.flush()
-            return _user_view(s, user_id)
+            work.set_state(user_id, state)
+            return work.user_view(user_id)
 
     def describe_user(self, profile: str, user_id: str) -> UserSubscription | None:
         """The user's record (any status) after due downgrades (R5), or None."""
-        # A refresh asks this of every Subscription: answer it in one statement (no BEGIN and
-        # COMMIT around two), unless a downgrade is due (stored in a write transaction) or there
-        # is no record (the profile is checked): then as every other read.
-        if isinstance(profile, str):
-            found = t.load_user(self.ledger.statement(), profile, user_id)
-            if found and apply_due_downgrade(found[0].state, as_utc(self.clock()))[1] is None:
-                return _view(profile, *found)
 
-        def view(s: Session) -> UserSubscription | None:
-            if user_id not in s.load({user_id}):
+        def view(work: UnitOfWork) -> UserSubscription | None:
+            if user_id not in work.load_users({user_id}):
                 return None
-            s.flush()
-            return _user_view(s, user_id)
+            return work.user_view(user_id)
 
-        return self._describe(profile, view)
+        # A refresh asks this of every Subscription: one statement, no BEGIN and COMMIT.
+        return self._read(profile, view, one_statement=True)
 
     def list_users(self, profile: str) -> list[UserSubscription]:
         """Every record of the profile, by user name, after due downgrades (R5)."""
 
-        def views(s: Session) -> list[UserSubscription]:
-            s.load_due()
-            s.flush()
-            s.rows.update(t.load_subscriptions(s.conn, profile))
-            assignments = t.load_assignments(s.conn, profile)
-            found = [_view(profile, row, assignments.get(uid, [])) for uid, row in s.rows.items()]
+        def views(work: UnitOfWork) -> list[UserSubscription]:
+            found = [work.user_view(uid) for uid in work.load_all()]
             return sorted(found, key=lambda v: (v.user.user_name, v.user.user_id))
 
-        return self._describe(profile, views)
+        return self._read(profile, views)
 
     # --- groups -------------------------------------------------------------------------------
 
@@ -188,91 +166,49 @@ class LedgerControlPlane:
         _check_owner(owner)
         group = self.directory.get_group(group_id)
         members = {u.user_id: u.user_name for u in self.directory.members(group_id)}
-        with self._session(profile) as s:
-            current = t.load_group(s.conn, profile, group_id)
+        with self._write(profile) as work:
+            current = t.load_group(work.conn, profile, group_id)
             what = f"group {group.group_name!r} in profile {profile!r}"
             new_owner = resolve_owner(
                 current is not None, current.owner if current else None, owner, adopt, what, "group"
             )
             wanted = t.GroupRow(group_id, group.group_name, tier, new_owner)
-            if wanted != current:
-                t.store_group(s.conn, profile, wanted)
-                action = "assign" if current is None else "reassign"
-                s.record("group", action, group_id, t.group_json(current), t.group_json(wanted))
-            self._apply_group(s, wanted, members)
-            s.flush()
-            return _group_view(s, wanted)
+            work.set_group(group_id, current, wanted)
+            _assign_members(work, group_id, wanted, members)
+            work.flush()
+            return work.group_views([wanted])[0]
 
     def unsubscribe_group(self, profile: str, group_id: str) -> None:
         """Remove the group assignment and every assignment through it (nothing there: no-op)."""
-        with self._session(profile) as s:
-            current = t.load_group(s.conn, profile, group_id)
-            if current is None:
-                return
-            t.delete_group(s.conn, profile, group_id)
-            s.record("group", "unassign", group_id, t.group_json(current), None)
-            self._apply_group(s, None, {}, group_id)
-            s.flush()
-
-    def _apply_group(
-        self,
-        s: Session,
-        group: t.GroupRow | None,
-        members: Mapping[str, str],
-        group_id: str | None = None,
-    ) -> None:
-        """Make the assignments through the group match ``members`` (none when ``group`` is
-        None), then reconcile every user whose assignments may have changed (R7)."""
-        gid = group.group_id if group else group_id
-        assert gid is not None
-        existing = t.group_assignments_by_user(s.conn, s.profile, gid)
-        wanted = {}
-        if group is not None:
-            wanted = {uid: Assignment(gid, group.tier, group.owner) for uid in members}
-        s.load(existing.keys() | wanted.keys())
-        changed = {uid: a for uid, a in wanted.items() if existing.get(uid) != a}
-        gone = existing.keys() - wanted.keys()
-        t.put_group_member_assignments(s.conn, s.profile, gid, changed)
-        t.delete_group_member_assignments(s.conn, s.profile, gid, gone)
-        for uid in sorted(changed):
-            s.assignment_changed(uid, existing.get(uid), changed[uid])
-        for uid in sorted(gone):
-            s.assignment_changed(uid, existing[uid], None)
-        names: dict[str, str | None] = {uid: None for uid in gone}
-        names.update(members)
-        s.reconcile(names)
+        with self._write(profile) as work:
+            current = t.load_group(work.conn, profile, group_id)
+            if current is not None:
+                work.set_group(group_id, current, None)
+                _assign_members(work, group_id, None, {})
 
     def describe_group(self, profile: str, group_id: str) -> GroupSubscription | None:
         """The group assignment with its members (after due downgrades), or None."""
 
-        def view(s: Session) -> GroupSubscription | None:
-            s.load_due()
-            s.flush()
-            group = t.load_group(s.conn, profile, group_id)
-            return _group_view(s, group) if group else None
+        def view(work: UnitOfWork) -> GroupSubscription | None:
+            group = t.load_group(work.conn, profile, group_id)
+            return work.group_views([group])[0] if group else None
 
-        return self._describe(profile, view)
+        return self._read(profile, view, due_first=True)
 
     def list_groups(self, profile: str) -> list[GroupSubscription]:
         """Every group assignment of the profile, by group name (after due downgrades)."""
 
-        def views(s: Session) -> list[GroupSubscription]:
-            s.load_due()
-            s.flush()
-            members = t.group_members(s.conn, profile)
-            return [
-                _group_from(profile, g, members.get(g.group_id, []))
-                for g in t.load_groups(s.conn, profile)
-            ]
+        def views(work: UnitOfWork) -> list[GroupSubscription]:
+            return work.group_views(t.load_groups(work.conn, profile))
 
-        return self._describe(profile, views)
+        return self._read(profile, views, due_first=True)
 
     # --- settings and bill --------------------------------------------------------------------
 
     def get_settings(self, profile: str) -> ProfileSettings:
         """The profile's settings (R8 defaults when never set)."""
         with self.ledger.read() as conn:
-            require_profile(conn, profile)
+            _require_profile(conn, profile)
             return ProfileSettings(profile, t.load_overages(conn, profile))
 
     def update_settings(
@@ -280,70 +216,111 @@ class LedgerControlPlane:
     ) -> ProfileSettings:
         """Turn overages on or off for the whole profile (R8); any cap is a ValidationError."""
         _check_settings(overages_enabled, overage_cap)
-        with self._session(profile) as s:
-            before = t.load_overages(s.conn, profile)
-            if before != overages_enabled:
-                t.store_overages(s.conn, profile, overages_enabled)
-                s.record(
-                    "settings",
-                    "update",
-                    profile,
-                    {"overages_enabled": before},
-                    {"overages_enabled": overages_enabled},
-                )
-                s.flush()
+        with self._write(profile) as work:
+            work.set_overages(t.load_overages(work.conn, profile), overages_enabled)
             return ProfileSettings(profile, overages_enabled)
 
     def bill(self, profile: str, month: str) -> Bill:
         """The profile's bill for ``month`` (YYYY-MM) under R9, lines by user name."""
         _, end = parse_month(month)
-        with self._session(profile) as s:
-            s.load_due()
-            s.flush()
-            names = {
-                uid: row.user_name for uid, row in t.load_subscriptions(s.conn, profile).items()
-            }
-            charged = monthly_bill(t.timelines(s.conn, profile, end), month, self.prices)
+        with self._write(profile) as work:
+            work.load_due()
+            work.flush()  # a downgrade applied now is part of the timelines read next
+            names = {uid: row.user_name for uid, row in work.load_all().items()}
+            charged = monthly_bill(t.timelines(work.conn, profile, end), month, self.prices)
         lines = [BillLine(uid, names.get(uid, uid), tier, usd) for uid, tier, usd in charged]
         return Bill(profile, month, tuple(sorted(lines, key=lambda x: (x.user_name, x.user_id))))
 
-    # --- helpers ------------------------------------------------------------------------------
+    # --- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def _session(
-        self, profile: str, *, writable: bool = True, check_profile: bool = True
-    ) -> Iterator[Session]:
-        """A write transaction (or, not ``writable``, a read snapshot) and a Session over it:
-        the profile checked first (unless the caller checks it), the clock read once, committed
-        when the block ends, rolled back when it raises."""
-        if not isinstance(profile, str):
-            raise ValidationError(f"profile: {profile!r} is not a name", field="profile")
-        now = as_utc(self.clock())
-        with self.ledger.write() if writable else self.ledger.read() as conn:
-            if check_profile:
-                require_profile(conn, profile)
-            yield Session(conn, profile, now, self.actor, writable=writable)
+    def _write(self, profile: str) -> Iterator[UnitOfWork]:
+        """A write transaction and a unit of work over it: the profile checked first, the clock
+        read once, every change written when the block ends, all rolled back if it raises."""
+        _check_profile_name(profile)
+        now = t.as_utc(self.clock())
+        with self.ledger.write() as conn:
+            _require_profile(conn, profile)
+            work = UnitOfWork(conn, profile, now, self.actor)
+            yield work
+            work.flush()
 
-    def _describe(self, profile: str, view: Callable[[Session], _T]) -> _T:
+    def _read(
+        self,
+        profile: str,
+        view: Callable[[UnitOfWork], _T],
+        *,
+        due_first: bool = False,
+        one_statement: bool = False,
+    ) -> _T:
         """Answer a read on a snapshot, which waits for no writer (WAL); if the snapshot has a
         due downgrade to store (R5), answer it again in a write transaction that stores it.
-        A record found proves its profile exists (a foreign key), so the profile is checked only
-        when the answer is empty: a refresh makes one statement fewer per resource."""
-        try:
-            with self._session(profile, writable=False, check_profile=False) as s:
-                found = view(s)
-                if not found:
-                    require_profile(s.conn, profile)
-                return found
-        except WriteNeeded:
-            with self._session(profile) as s:
-                return view(s)
+        ``due_first``: apply every due downgrade of the profile before the view (a view that
+        reads across users). ``one_statement``: the view reads one statement, which is a
+        snapshot by itself, so no transaction is opened around it. A record found proves its
+        profile exists (a foreign key), so the profile is checked only when the answer is
+        empty: a refresh makes one statement fewer per resource."""
+        _check_profile_name(profile)
 
-    def _require_record(self, s: Session, user_id: str) -> None:
-        if user_id not in s.load({user_id}):
-            raise NotFoundError(
-                f"user: {user_id!r} has no subscription in profile {s.profile!r}", field="user"
-            )
+        def answer(work: UnitOfWork) -> _T:
+            if due_first:
+                work.load_due()
+            found = view(work)
+            work.flush()
+            if not found:
+                _require_profile(work.conn, profile)
+            return found
+
+        now = t.as_utc(self.clock())
+        try:
+            if one_statement:
+                return answer(
+                    UnitOfWork(self.ledger.statement(), profile, now, self.actor, writable=False)
+                )
+            with self.ledger.read() as conn:
+                return answer(UnitOfWork(conn, profile, now, self.actor, writable=False))
+        except WriteNeeded:
+            with self._write(profile) as work:
+                return answer(work)
+
+
+def _assign_members(
+    work: UnitOfWork, group_id: str, group: t.GroupRow | None, members: Mapping[str, str]
+) -> None:
+    """Make the assignments through the group match ``members`` (none when ``group`` is None),
+    then reconcile every user whose assignments may have changed (R7)."""
+    holders = work.group_member_ids(group_id)
+    work.load_users(holders | members.keys())
+    if group is not None:
+        wanted = Assignment(group_id, group.tier, group.owner)
+        for user_id in sorted(members):
+            work.set_assignment(user_id, wanted, group_id)
+    for user_id in sorted(holders - members.keys()):
+        work.set_assignment(user_id, None, group_id)
+    names: dict[str, str | None] = {uid: None for uid in holders - members.keys()}
+    names.update(members)
+    work.reconcile(names)
+
+
+def _require_record(work: UnitOfWork, user_id: str) -> None:
+    if user_id not in work.load_users({user_id}):
+        raise NotFoundError(
+            f"user: {user_id!r} has no subscription in profile {work.profile!r}", field="user"
+        )
+
+
+def _check_profile_name(profile: object) -> None:
+    if not isinstance(profile, str):
+        raise ValidationError(f"profile: {profile!r} is not a name", field="profile")
+
+
+def _require_profile(conn: sqlite3.Connection, profile: str) -> None:
+    """NotFoundError listing the known profiles unless ``profile`` exists."""
+    if not t.profile_exists(conn, profile):
+        known = ", ".join(t.profile_names(conn))
+        raise NotFoundError(
+            f"profile: {shown(profile)} does not exist; known profiles: {known}", field="profile"
+        )
 
 
 def _check_owner(owner: object) -> None:
@@ -363,42 +340,3 @@ def _check_settings(overages_enabled: object, overage_cap: object) -> None:
             f"overages_enabled: {overages_enabled!r} is not a boolean; expected true or false",
             field="overages_enabled",
         )
-
-
-def _user_view(s: Session, user_id: str) -> UserSubscription:
-    assignments = t.load_assignments(s.conn, s.profile, {user_id}).get(user_id, [])
-    return _view(s.profile, s.rows[user_id], assignments)
-
-
-def _view(
-    profile: str, row: t.SubscriptionRow, assignments: Collection[Assignment]
-) -> UserSubscription:
-    state = row.state
-    return UserSubscription(
-        profile=profile,
-        subscription_id=row.subscription_id,
-        user=User(row.user_id, row.user_name),
-        status=state.status,
-        tier=highest([a.tier for a in assignments]) or state.effective_tier,
-        effective_tier=state.effective_tier,
-        pending_tier=state.pending_tier,
-        pending_effective_at=state.pending_effective_at,
-        assignments=tuple(assignments),
-    )
-
-
-def _group_view(s: Session, group: t.GroupRow) -> GroupSubscription:
-    members = t.group_members(s.conn, s.profile, group.group_id).get(group.group_id, [])
-    return _group_from(s.profile, group, members)
-
-
-def _group_from(
-    profile: str, group: t.GroupRow, members: Collection[tuple[str, str, Status, Tier]]
-) -> GroupSubscription:
-    return GroupSubscription(
-        profile=profile,
-        group=Group(group.group_id, group.group_name),
-        tier=group.tier,
-        owner=group.owner,
-        members=tuple(GroupMember(*m) for m in members),
-    )

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from kiro_provider.controlplane import Group, User
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
+from kiro_provider.ledger import tables
 from kiro_provider.ledger.store import Ledger
 from kiro_provider.ledger.tables import Change, write_history
 
@@ -67,7 +68,7 @@ class LedgerDirectory:
     def get_user(self, user_id: str) -> User:
         """The user with this canonical id; NotFoundError otherwise."""
         with self.ledger.read() as conn:
-            user = _user_where(conn, "user_id", user_id)
+            user = tables.user_where(conn, "user_id", user_id)
         if user is None:
             raise NotFoundError(f"user: no user has id {user_id!r}", field="user")
         return user
@@ -80,7 +81,7 @@ class LedgerDirectory:
     def get_group(self, group_id: str) -> Group:
         """The group with this canonical id; NotFoundError otherwise."""
         with self.ledger.read() as conn:
-            group = _group_where(conn, "group_id", group_id)
+            group = tables.group_where(conn, "group_id", group_id)
         if group is None:
             raise NotFoundError(f"group: no group has id {group_id!r}", field="group")
         return group
@@ -88,15 +89,9 @@ class LedgerDirectory:
     def members(self, group_id: str) -> tuple[User, ...]:
         """The group's current members, ordered by user name; NotFoundError for no such group."""
         with self.ledger.read() as conn:
-            if _group_where(conn, "group_id", group_id) is None:
+            if tables.group_where(conn, "group_id", group_id) is None:
                 raise NotFoundError(f"group: no group has id {group_id!r}", field="group")
-            rows = conn.execute(
-                "SELECT u.user_id, u.user_name, u.email FROM memberships m"
-                " JOIN users u ON u.user_id = m.user_id WHERE m.group_id = ?"
-                " ORDER BY u.user_name",
-                (group_id,),
-            )
-            return tuple(User(*row) for row in rows)
+            return tables.members(conn, group_id)
 
     # --- admin operations (kiroctl directory ...) ---------------------------------------------
 
@@ -118,13 +113,10 @@ class LedgerDirectory:
         group = Group(str(uuid.uuid4()), validate_name(name, "group_name"))
         with self.ledger.write() as conn:
             users = [_find_user(conn, ref) for ref in members]
-            if _group_where(conn, "group_name", name) is not None:
+            if tables.group_where(conn, "group_name", name) is not None:
                 raise ConflictError(f"group_name: a group named {name!r} exists", field="group")
-            conn.execute("INSERT INTO groups VALUES (?, ?)", (group.group_id, name))
-            conn.executemany(
-                "INSERT OR IGNORE INTO memberships VALUES (?, ?)",
-                [(group.group_id, u.user_id) for u in users],
-            )
+            tables.insert_group(conn, group)
+            tables.add_memberships(conn, group.group_id, [u.user_id for u in users])
             now = self._now()
             changes = [Change(now, "group", "create", group.group_id, None, {"group_name": name})]
             changes += [_membership_change(group, u, "add", now) for u in dict.fromkeys(users)]
@@ -135,10 +127,7 @@ class LedgerDirectory:
         """Make the user a member of the group (already a member: nothing changes)."""
         with self.ledger.write() as conn:
             group, user = _find_group(conn, group_ref), _find_user(conn, user_ref)
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO memberships VALUES (?, ?)", (group.group_id, user.user_id)
-            )
-            if cur.rowcount:
+            if tables.add_memberships(conn, group.group_id, [user.user_id]):
                 write_history(
                     conn, self.actor, None, [_membership_change(group, user, "add", self._now())]
                 )
@@ -147,11 +136,7 @@ class LedgerDirectory:
         """Remove the user from the group; NotFoundError when they are not a member."""
         with self.ledger.write() as conn:
             group, user = _find_group(conn, group_ref), _find_user(conn, user_ref)
-            cur = conn.execute(
-                "DELETE FROM memberships WHERE group_id = ? AND user_id = ?",
-                (group.group_id, user.user_id),
-            )
-            if not cur.rowcount:
+            if not tables.remove_membership(conn, group.group_id, user.user_id):
                 raise NotFoundError(
                     f"user: {user.user_name!r} is not a member of group {group.group_name!r}",
                     field="user",
@@ -169,25 +154,17 @@ def _new_user(name: str, email: str | None) -> User:
 
 
 def _insert_user(conn: sqlite3.Connection, user: User) -> None:
-    if _user_where(conn, "user_name", user.user_name) is not None:
+    if tables.user_where(conn, "user_name", user.user_name) is not None:
         raise ConflictError(f"user_name: a user named {user.user_name!r} exists", field="user")
-    if user.email is not None and _user_where(conn, "email", user.email) is not None:
+    if user.email is not None and tables.user_where(conn, "email", user.email) is not None:
         raise ConflictError(f"email: a user with email {user.email!r} exists", field="email")
-    conn.execute("INSERT INTO users VALUES (?, ?, ?)", (user.user_id, user.user_name, user.email))
+    tables.insert_user(conn, user)
 
 
 def _find_user(conn: sqlite3.Connection, ref: str) -> User:
-    # One statement (each column is unique and indexed): every Subscription's check asks this.
-    row = conn.execute(
-        "SELECT user_id, user_name, email FROM ("
-        " SELECT 0 AS rank, user_id, user_name, email FROM users WHERE user_id = ?1"
-        " UNION ALL SELECT 1, user_id, user_name, email FROM users WHERE user_name = ?1"
-        " UNION ALL SELECT 2, user_id, user_name, email FROM users WHERE email = ?1"
-        ") ORDER BY rank LIMIT 1",
-        (ref,),
-    ).fetchone()
-    if row:
-        return User(*row)
+    user = tables.find_user(conn, ref)
+    if user is not None:
+        return user
     raise NotFoundError(
         f"user: no user has id, user name or email {ref!r}; add one with "
         "`kiroctl directory add-user`",
@@ -197,28 +174,13 @@ def _find_user(conn: sqlite3.Connection, ref: str) -> User:
 
 def _find_group(conn: sqlite3.Connection, ref: str) -> Group:
     for column in ("group_id", "group_name"):
-        group = _group_where(conn, column, ref)
+        group = tables.group_where(conn, column, ref)
         if group is not None:
             return group
     raise NotFoundError(
         f"group: no group has id or name {ref!r}; add one with `kiroctl directory add-group`",
         field="group",
     )
-
-
-def _user_where(conn: sqlite3.Connection, column: str, value: object) -> User | None:
-    # ``column`` is one of this module's literals, never input.
-    row = conn.execute(
-        f"SELECT user_id, user_name, email FROM users WHERE {column} = ?", (value,)
-    ).fetchone()
-    return User(*row) if row else None
-
-
-def _group_where(conn: sqlite3.Connection, column: str, value: object) -> Group | None:
-    row = conn.execute(
-        f"SELECT group_id, group_name FROM groups WHERE {column} = ?", (value,)
-    ).fetchone()
-    return Group(*row) if row else None
 
 
 def _user_change(user: User, now: datetime) -> Change:

@@ -1,5 +1,8 @@
 """The ledger file: opening, validating, migrating, and one transaction per operation.
 
+No statement on the ledger's rows is written here (tables.py holds them all): only the file's
+own settings (PRAGMAs), the schema's migration scripts and the transactions.
+
 A ``Ledger`` is only a path: it holds no connection and no lock, so it can be pickled (Pulumi
 pickles providers) and shared between threads. Connections live in a module-level cache, one per
 thread, process and path; SQLite's own locking (WAL, ``BEGIN IMMEDIATE``, a generous busy
@@ -19,7 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kiro_provider.controlplane import DEFAULT_PROFILE
-from kiro_provider.errors import LedgerError, NotFoundError, ValidationError, shown
+from kiro_provider.errors import LedgerError, ValidationError, shown
+from kiro_provider.ledger import tables
 from kiro_provider.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 
 #: How long a writer waits for another writer (thread or process) before giving up.
@@ -30,33 +34,12 @@ SYSTEM_ACTOR = "kiro"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _SQLITE_HEADER_SIZE = 100
 _PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 # Per-thread connections keyed by (pid, path): a forked child never reuses its parent's.
 _local = threading.local()
 # Paths validated and migrated in this process (guarded by _opened_lock).
 _opened: set[tuple[int, str]] = set()
 _opened_lock = threading.Lock()
-
-
-def to_text(at: datetime) -> str:
-    """``at`` as fixed-width ISO-8601 UTC text, so that text order is time order.
-
-    A naive datetime is taken to be UTC.
-    """
-    return as_utc(at).strftime(_TIME_FORMAT)
-
-
-def from_text(text: str) -> datetime:
-    """The aware UTC datetime that ``to_text`` wrote."""
-    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=timezone.utc)
-
-
-def as_utc(at: datetime) -> datetime:
-    """``at`` in UTC; a naive datetime is taken to be UTC already."""
-    if at.tzinfo is None:
-        return at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc)
 
 
 def validate_profile_name(name: object) -> str:
@@ -115,19 +98,19 @@ class Ledger:
 
     def profiles(self) -> tuple[str, ...]:
         """Names of the profiles in the ledger, sorted."""
-        return profile_names(self.statement())
+        return tables.profile_names(self.statement())
 
     def create_profile(self, name: str, *, actor: str = SYSTEM_ACTOR) -> str:
         """Register profile ``name`` (idempotent); ValidationError for an invalid name."""
         validate_profile_name(name)
         with self.write() as conn:
-            insert_profile(conn, name, actor, datetime.now(timezone.utc))
+            tables.insert_profile(conn, name, actor, datetime.now(timezone.utc))
         return name
 
     def schema_version(self) -> int:
         """The schema version of the file."""
         with self.read() as conn:
-            return _read_version(conn)
+            return tables.schema_version(conn)
 
 
 def open_ledger(path: str | os.PathLike[str]) -> Ledger:
@@ -227,12 +210,12 @@ def _migrate(path: str) -> None:
 
 
 def _read_existing_version(conn: sqlite3.Connection, path: str) -> int:
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if not tables:
+    names = tables.table_names(conn)
+    if not names:
         return 0
-    if "schema_version" not in tables:
+    if "schema_version" not in names:
         raise LedgerError(f"ledger: {path} is an SQLite database but not a ledger")
-    version = _read_version(conn)
+    version = tables.schema_version(conn)
     if version > SCHEMA_VERSION:
         raise LedgerError(
             f"ledger: {path} has schema version {version}, newer than this release supports "
@@ -241,16 +224,10 @@ def _read_existing_version(conn: sqlite3.Connection, path: str) -> int:
     return version
 
 
-def _read_version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
-
-
 def _record_version(conn: sqlite3.Connection, previous: int) -> None:
-    conn.execute("DELETE FROM schema_version")
-    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    tables.set_schema_version(conn, SCHEMA_VERSION)
     if previous == 0:
-        insert_profile(conn, DEFAULT_PROFILE, SYSTEM_ACTOR, datetime.now(timezone.utc))
+        tables.insert_profile(conn, DEFAULT_PROFILE, SYSTEM_ACTOR, datetime.now(timezone.utc))
 
 
 def _statements(script: str) -> list[str]:
@@ -308,34 +285,3 @@ def forget_opened() -> None:
     """Forget which paths this process validated (tests that rewrite a file in place)."""
     with _opened_lock:
         _opened.clear()
-
-
-# --- profiles (shared by every part of the ledger) -------------------------------------------
-
-
-def profile_names(conn: sqlite3.Connection) -> tuple[str, ...]:
-    """Names of the profiles, sorted."""
-    return tuple(row[0] for row in conn.execute("SELECT name FROM profiles ORDER BY name"))
-
-
-def require_profile(conn: sqlite3.Connection, profile: str) -> None:
-    """NotFoundError listing the known profiles unless ``profile`` exists."""
-    row = conn.execute("SELECT 1 FROM profiles WHERE name = ?", (profile,)).fetchone()
-    if row is None:
-        known = ", ".join(profile_names(conn))
-        raise NotFoundError(
-            f"profile: {shown(profile)} does not exist; known profiles: {known}", field="profile"
-        )
-
-
-def insert_profile(conn: sqlite3.Connection, name: str, actor: str, now: datetime) -> None:
-    """Add profile ``name`` unless it exists, with a history entry."""
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)", (name, to_text(now))
-    )
-    if cur.rowcount:
-        conn.execute(
-            "INSERT INTO history (at, actor, profile, entity, action, subject, before, after)"
-            " VALUES (?, ?, ?, 'profile', 'create', ?, NULL, ?)",
-            (to_text(now), actor, name, name, f'{{"name": "{name}"}}'),
-        )

@@ -11,15 +11,35 @@ import json
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from kiro_provider.controlplane import Assignment
+from kiro_provider.controlplane import Assignment, Group, User
 from kiro_provider.domain.subscription import SubscriptionState
 from kiro_provider.domain.tiers import Status, Tier
-from kiro_provider.ledger.store import from_text, to_text
 
 _IDS = "SELECT value FROM json_each(?)"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_text(at: datetime) -> str:
+    """``at`` as fixed-width ISO-8601 UTC text, so that text order is time order.
+
+    A naive datetime is taken to be UTC.
+    """
+    return as_utc(at).strftime(_TIME_FORMAT)
+
+
+def from_text(text: str) -> datetime:
+    """The aware UTC datetime that ``to_text`` wrote."""
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def as_utc(at: datetime) -> datetime:
+    """``at`` in UTC; a naive datetime is taken to be UTC already."""
+    if at.tzinfo is None:
+        return at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,125 @@ class GroupRow:
 def ids_param(ids: Iterable[str]) -> str:
     """A set of ids as the JSON array parameter that ``json_each`` reads."""
     return json.dumps(sorted(ids))
+
+
+# --- the file's schema version (store.py's migrations) -------------------------------------
+
+
+def table_names(conn: sqlite3.Connection) -> set[str]:
+    """The tables in the file (none: a new file)."""
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version the file records (0: none)."""
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def set_schema_version(conn: sqlite3.Connection, version: int) -> None:
+    """Record the file's schema version."""
+    conn.execute("DELETE FROM schema_version")
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+def profile_names(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """Names of the profiles, sorted."""
+    return tuple(row[0] for row in conn.execute("SELECT name FROM profiles ORDER BY name"))
+
+
+def profile_exists(conn: sqlite3.Connection, profile: str) -> bool:
+    """Whether the ledger holds profile ``profile``."""
+    return conn.execute("SELECT 1 FROM profiles WHERE name = ?", (profile,)).fetchone() is not None
+
+
+def insert_profile(conn: sqlite3.Connection, name: str, actor: str, now: datetime) -> None:
+    """Add profile ``name`` unless it exists, with a history entry."""
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO profiles (name, created_at) VALUES (?, ?)", (name, to_text(now))
+    )
+    if cur.rowcount:
+        write_history(
+            conn, actor, name, [Change(now, "profile", "create", name, None, {"name": name})]
+        )
+
+
+# --- the ledger-held directory ----------------------------------------------------------------
+
+
+def find_user(conn: sqlite3.Connection, ref: str) -> User | None:
+    """The user whose user id, user name or email is ``ref`` (tried in that order)."""
+    # One statement (each column is unique and indexed): every Subscription's check asks this.
+    row = conn.execute(
+        "SELECT user_id, user_name, email FROM ("
+        " SELECT 0 AS rank, user_id, user_name, email FROM users WHERE user_id = ?1"
+        " UNION ALL SELECT 1, user_id, user_name, email FROM users WHERE user_name = ?1"
+        " UNION ALL SELECT 2, user_id, user_name, email FROM users WHERE email = ?1"
+        ") ORDER BY rank LIMIT 1",
+        (ref,),
+    ).fetchone()
+    return User(*row) if row else None
+
+
+def user_where(conn: sqlite3.Connection, column: str, value: object) -> User | None:
+    """The user whose ``column`` (``user_id``, ``user_name`` or ``email``) is ``value``."""
+    if column not in ("user_id", "user_name", "email"):
+        raise ValueError(f"not a unique column of users: {column!r}")
+    row = conn.execute(
+        f"SELECT user_id, user_name, email FROM users WHERE {column} = ?", (value,)
+    ).fetchone()
+    return User(*row) if row else None
+
+
+def group_where(conn: sqlite3.Connection, column: str, value: object) -> Group | None:
+    """The group whose ``column`` (``group_id`` or ``group_name``) is ``value``."""
+    if column not in ("group_id", "group_name"):
+        raise ValueError(f"not a unique column of groups: {column!r}")
+    row = conn.execute(
+        f"SELECT group_id, group_name FROM groups WHERE {column} = ?", (value,)
+    ).fetchone()
+    return Group(*row) if row else None
+
+
+def members(conn: sqlite3.Connection, group_id: str) -> tuple[User, ...]:
+    """The group's members, by user name."""
+    rows = conn.execute(
+        "SELECT u.user_id, u.user_name, u.email FROM memberships m"
+        " JOIN users u ON u.user_id = m.user_id WHERE m.group_id = ?"
+        " ORDER BY u.user_name",
+        (group_id,),
+    )
+    return tuple(User(*row) for row in rows)
+
+
+def insert_user(conn: sqlite3.Connection, user: User) -> None:
+    """Add a user (its name and email checked free by the caller)."""
+    conn.execute("INSERT INTO users VALUES (?, ?, ?)", (user.user_id, user.user_name, user.email))
+
+
+def insert_group(conn: sqlite3.Connection, group: Group) -> None:
+    """Add a group (its name checked free by the caller)."""
+    conn.execute("INSERT INTO groups VALUES (?, ?)", (group.group_id, group.group_name))
+
+
+def add_memberships(conn: sqlite3.Connection, group_id: str, user_ids: Iterable[str]) -> int:
+    """Make the users members of the group; how many were not members yet."""
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO memberships VALUES (?, ?)", [(group_id, uid) for uid in user_ids]
+    )
+    return conn.total_changes - before
+
+
+def remove_membership(conn: sqlite3.Connection, group_id: str, user_id: str) -> bool:
+    """Remove the user from the group; whether they were a member."""
+    cur = conn.execute(
+        "DELETE FROM memberships WHERE group_id = ? AND user_id = ?", (group_id, user_id)
+    )
+    return cur.rowcount > 0
 
 
 # --- subscriptions ----------------------------------------------------------------------------
@@ -105,43 +244,49 @@ def _subscription_row(row: tuple[Any, ...]) -> SubscriptionRow:
     return SubscriptionRow(row[0], row[1], row[2], _state(*row[3:7]))
 
 
-def load_user(
-    conn: sqlite3.Connection, profile: str, user_id: str
-) -> tuple[SubscriptionRow, list[Assignment]] | None:
-    """One user's row and assignments (direct first, then by group id), or None without a row:
-    one statement, so a consistent snapshot even outside a transaction."""
-    columns = ", ".join(f"s.{column}" for column in _SUB_COLUMNS.split(", "))
-    rows = conn.execute(
-        f"SELECT {columns}, a.group_id, a.tier, a.owner FROM subscriptions s"
-        " LEFT JOIN assignments a ON a.profile = s.profile AND a.user_id = s.user_id"
-        " WHERE s.profile = ? AND s.user_id = ? ORDER BY a.group_id IS NOT NULL, a.group_id",
-        (profile, user_id),
-    ).fetchall()
-    if not rows:
-        return None
-    assignments = [Assignment(group, Tier(tier), owner) for *_, group, tier, owner in rows if tier]
-    return _subscription_row(rows[0]), assignments
-
-
-def load_subscriptions(
+def load_users(
     conn: sqlite3.Connection, profile: str, user_ids: Collection[str] | None = None
-) -> dict[str, SubscriptionRow]:
-    """The profile's subscription rows by user id: those of ``user_ids``, or all."""
-    sql = f"SELECT {_SUB_COLUMNS} FROM subscriptions WHERE profile = ?"
-    params: tuple[str, ...] = (profile,)
-    if user_ids is not None:
-        sql += f" AND user_id IN ({_IDS})"
-        params += (ids_param(user_ids),)
-    return {row[0]: _subscription_row(row) for row in conn.execute(sql, params)}
+) -> dict[str, tuple[SubscriptionRow, list[Assignment]]]:
+    """Rows with their assignments (direct first, then by group id), by user id: of
+    ``user_ids``, or every user of the profile. One statement, so a consistent snapshot even
+    outside a transaction."""
+    if user_ids is None:
+        return _with_assignments(conn, "", (profile,))
+    if len(user_ids) == 1:  # a refresh reads one user per resource: the plainest statement
+        return _with_assignments(conn, " AND s.user_id = ?", (profile, *user_ids))
+    return _with_assignments(conn, f" AND s.user_id IN ({_IDS})", (profile, ids_param(user_ids)))
 
 
-def load_due(conn: sqlite3.Connection, profile: str, now: datetime) -> dict[str, SubscriptionRow]:
-    """The profile's rows whose scheduled downgrade is due at ``now`` (R5)."""
-    sql = (
-        f"SELECT {_SUB_COLUMNS} FROM subscriptions"
-        " WHERE profile = ? AND pending_effective_at IS NOT NULL AND pending_effective_at <= ?"
+def load_due(
+    conn: sqlite3.Connection, profile: str, now: datetime
+) -> dict[str, tuple[SubscriptionRow, list[Assignment]]]:
+    """The rows (with their assignments) whose scheduled downgrade is due at ``now`` (R5)."""
+    where = " AND s.pending_effective_at IS NOT NULL AND s.pending_effective_at <= ?"
+    return _with_assignments(conn, where, (profile, to_text(now)))
+
+
+_JOINED_COLUMNS = ", ".join(f"s.{column}" for column in _SUB_COLUMNS.split(", "))
+
+
+def _with_assignments(
+    conn: sqlite3.Connection, where: str, params: tuple[str, ...]
+) -> dict[str, tuple[SubscriptionRow, list[Assignment]]]:
+    rows = conn.execute(
+        f"SELECT {_JOINED_COLUMNS}, a.group_id, a.tier, a.owner FROM subscriptions s"
+        " LEFT JOIN assignments a ON a.profile = s.profile AND a.user_id = s.user_id"
+        f" WHERE s.profile = ?{where}"
+        " ORDER BY s.user_id, a.group_id IS NOT NULL, a.group_id",
+        params,
     )
-    return {row[0]: _subscription_row(row) for row in conn.execute(sql, (profile, to_text(now)))}
+    result: dict[str, tuple[SubscriptionRow, list[Assignment]]] = {}
+    for row in rows:
+        found = result.get(row[0])
+        if found is None:
+            found = result[row[0]] = (_subscription_row(row), [])
+        group_id, tier, owner = row[7:10]
+        if tier:
+            found[1].append(Assignment(group_id, Tier(tier), owner))
+    return result
 
 
 def store_subscriptions(
@@ -188,84 +333,33 @@ def assignment_json(assignment: Assignment | None) -> dict[str, Any] | None:
     }
 
 
-def load_assignments(
-    conn: sqlite3.Connection, profile: str, user_ids: Collection[str] | None = None
-) -> dict[str, list[Assignment]]:
-    """Assignments by user id (direct first, then by group id): of ``user_ids``, or all."""
-    sql = "SELECT user_id, group_id, tier, owner FROM assignments WHERE profile = ?"
-    params: tuple[str, ...] = (profile,)
-    if user_ids is not None:
-        sql += f" AND user_id IN ({_IDS})"
-        params += (ids_param(user_ids),)
-    sql += " ORDER BY user_id, group_id IS NOT NULL, group_id"
-    result: dict[str, list[Assignment]] = {}
-    for user_id, group_id, tier, owner in conn.execute(sql, params):
-        result.setdefault(user_id, []).append(Assignment(group_id, Tier(tier), owner))
-    return result
-
-
-def direct_assignment(conn: sqlite3.Connection, profile: str, user_id: str) -> Assignment | None:
-    """The user's direct assignment, if any."""
-    row = conn.execute(
-        "SELECT tier, owner FROM assignments"
-        " WHERE profile = ? AND user_id = ? AND group_id IS NULL",
-        (profile, user_id),
-    ).fetchone()
-    return Assignment(None, Tier(row[0]), row[1]) if row else None
-
-
-def set_direct_assignment(
-    conn: sqlite3.Connection, profile: str, user_id: str, assignment: Assignment | None
-) -> None:
-    """Create, change or (with None) remove the user's direct assignment."""
-    conn.execute(
-        "DELETE FROM assignments WHERE profile = ? AND user_id = ? AND group_id IS NULL",
-        (profile, user_id),
-    )
-    if assignment is not None:
-        conn.execute(
-            "INSERT INTO assignments (profile, user_id, group_id, tier, owner)"
-            " VALUES (?, ?, NULL, ?, ?)",
-            (profile, user_id, assignment.tier.value, assignment.owner),
-        )
-
-
-def group_assignments_by_user(
-    conn: sqlite3.Connection, profile: str, group_id: str
-) -> dict[str, Assignment]:
-    """The assignments that come through ``group_id``, by user id."""
+def group_member_ids(conn: sqlite3.Connection, profile: str, group_id: str) -> set[str]:
+    """The users holding an assignment through ``group_id``."""
     rows = conn.execute(
-        "SELECT user_id, tier, owner FROM assignments WHERE profile = ? AND group_id = ?",
-        (profile, group_id),
+        "SELECT user_id FROM assignments WHERE profile = ? AND group_id = ?", (profile, group_id)
     )
-    return {user_id: Assignment(group_id, Tier(tier), owner) for user_id, tier, owner in rows}
+    return {row[0] for row in rows}
 
 
-def put_group_member_assignments(
-    conn: sqlite3.Connection, profile: str, group_id: str, assignments: Mapping[str, Assignment]
+def write_assignments(
+    conn: sqlite3.Connection,
+    profile: str,
+    writes: Mapping[tuple[str, str | None], Assignment | None],
 ) -> None:
-    """Create or change the group's assignment for each user id in ``assignments``."""
+    """Set each ``(user_id, group_id)`` assignment (group id None: direct) to its value, or
+    remove it (None): the old ones deleted, the new ones inserted, two statements in all."""
     conn.executemany(
-        "INSERT INTO assignments (profile, user_id, group_id, tier, owner) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (profile, group_id, user_id) WHERE group_id IS NOT NULL"
-        " DO UPDATE SET tier = excluded.tier, owner = excluded.owner",
-        [(profile, uid, group_id, a.tier.value, a.owner) for uid, a in assignments.items()],
+        "DELETE FROM assignments WHERE profile = ? AND user_id = ? AND group_id IS ?",
+        [(profile, user_id, group_id) for user_id, group_id in writes],
     )
-
-
-def delete_group_member_assignments(
-    conn: sqlite3.Connection, profile: str, group_id: str, user_ids: Collection[str]
-) -> None:
-    """Remove the group's assignment of each of ``user_ids``."""
-    conn.execute(
-        f"DELETE FROM assignments WHERE profile = ? AND group_id = ? AND user_id IN ({_IDS})",
-        (profile, group_id, ids_param(user_ids)),
+    conn.executemany(
+        "INSERT INTO assignments (profile, user_id, group_id, tier, owner) VALUES (?, ?, ?, ?, ?)",
+        [
+            (profile, user_id, group_id, a.tier.value, a.owner)
+            for (user_id, group_id), a in writes.items()
+            if a is not None
+        ],
     )
-
-
-def delete_user_assignments(conn: sqlite3.Connection, profile: str, user_id: str) -> None:
-    """Remove every assignment of the user, direct and through groups."""
-    conn.execute("DELETE FROM assignments WHERE profile = ? AND user_id = ?", (profile, user_id))
 
 
 # --- group assignments ------------------------------------------------------------------------
@@ -291,20 +385,21 @@ def load_groups(conn: sqlite3.Connection, profile: str) -> list[GroupRow]:
     return [GroupRow(r[0], r[1], Tier(r[2]), r[3]) for r in rows]
 
 
-def store_group(conn: sqlite3.Connection, profile: str, group: GroupRow) -> None:
-    """Create or change a group assignment."""
+def write_group(
+    conn: sqlite3.Connection, profile: str, group_id: str, group: GroupRow | None
+) -> None:
+    """Create or change a group assignment, or remove it (None; not the member assignments:
+    those are written with ``write_assignments``)."""
+    if group is None:
+        conn.execute(
+            "DELETE FROM group_assignments WHERE profile = ? AND group_id = ?", (profile, group_id)
+        )
+        return
     conn.execute(
         "INSERT INTO group_assignments (profile, group_id, group_name, tier, owner)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (profile, group_id) DO UPDATE SET"
         " group_name = excluded.group_name, tier = excluded.tier, owner = excluded.owner",
         (profile, group.group_id, group.group_name, group.tier.value, group.owner),
-    )
-
-
-def delete_group(conn: sqlite3.Connection, profile: str, group_id: str) -> None:
-    """Remove a group assignment (not the member assignments: see the caller)."""
-    conn.execute(
-        "DELETE FROM group_assignments WHERE profile = ? AND group_id = ?", (profile, group_id)
     )
 
 

@@ -331,7 +331,7 @@ def test_a_failing_write_rolls_back_every_step(
     def boom(*args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("kiro_provider.ledger.session.write_history", boom)
+    monkeypatch.setattr("kiro_provider.ledger.tables.write_history", boom)
     with pytest.raises(RuntimeError):
         cp.subscribe_user(P, uid, PLUS, owner=None)
     assert snapshot(ledger) == before
