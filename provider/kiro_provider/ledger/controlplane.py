@@ -32,9 +32,9 @@ from kiro_provider.domain.subscription import activate, apply_due_downgrade
 from kiro_provider.domain.tiers import PriceTable, Status, Tier, highest, parse_tier
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 from kiro_provider.ledger import tables as t
-from kiro_provider.ledger.ownership import resolve_owner
 from kiro_provider.ledger.session import Session, WriteNeeded
 from kiro_provider.ledger.store import Ledger, as_utc, require_profile
+from kiro_provider.ownership import resolve_owner
 
 _T = TypeVar("_T")
 

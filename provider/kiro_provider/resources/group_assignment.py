@@ -11,8 +11,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from kiro_provider.controlplane import ControlPlane, GroupSubscription
-from kiro_provider.errors import ConflictError, KiroError, NotFoundError
+from kiro_provider.controlplane import ControlPlane, Group, GroupSubscription
+from kiro_provider.errors import KiroError, NotFoundError
+from kiro_provider.ownership import assignment_subject, resolve_owner
 from kiro_provider.resources.args import GroupAssignmentArgs
 from kiro_provider.resources.base import (
     UNKNOWN,
@@ -49,9 +50,10 @@ class GroupAssignmentProvider(KiroResourceProvider):
         }
         if is_unknown(args.group):
             return inputs
-        inputs["group_id"] = cp.find_group(args.group).group_id
+        group = cp.find_group(args.group)
+        inputs["group_id"] = group.group_id
         if olds.get("group_id") != inputs["group_id"] or olds.get("profile") != inputs["profile"]:
-            _check_claim(cp, inputs)
+            _check_claim(cp, inputs, group)
         return inputs
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -106,23 +108,18 @@ def _membership_changed(olds: dict[str, Any]) -> bool:
     return applied != set(current)
 
 
-def _check_claim(cp: ControlPlane, inputs: dict[str, Any]) -> None:
-    """Refuse, at preview, a group assignment that another owner manages."""
-    view = cp.describe_group(inputs["profile"], inputs["group_id"])
-    if view is None or view.owner == inputs["owner"]:
-        return
-    if view.owner is not None:
-        raise ConflictError(
-            f"group: {inputs['group']!r} is already assigned in profile {inputs['profile']!r} "
-            f"by {view.owner}; remove it there first",
-            field="group",
-        )
-    if not inputs["adopt"]:
-        raise ConflictError(
-            f"group: {inputs['group']!r} is already assigned {view.tier.value} in profile "
-            f"{inputs['profile']!r} outside Pulumi; set adopt=True to manage it",
-            field="group",
-        )
+def _check_claim(cp: ControlPlane, inputs: dict[str, Any], group: Group) -> None:
+    """Refuse, at preview, a group assignment the write would refuse (another owner's, or one
+    made outside Pulumi without ``adopt``)."""
+    view = cp.describe_group(inputs["profile"], group.group_id)
+    resolve_owner(
+        view is not None,
+        view.owner if view else None,
+        inputs["owner"],
+        inputs["adopt"],
+        assignment_subject("group", group.group_name, inputs["profile"]),
+        "group",
+    )
 
 
 def _apply(props: dict[str, Any]) -> GroupSubscription:

@@ -11,9 +11,10 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from kiro_provider.controlplane import ControlPlane, UserSubscription
+from kiro_provider.controlplane import ControlPlane, User, UserSubscription
 from kiro_provider.domain.tiers import Status
-from kiro_provider.errors import ConflictError, KiroError, NotFoundError
+from kiro_provider.errors import KiroError, NotFoundError
+from kiro_provider.ownership import assignment_subject, resolve_owner
 from kiro_provider.resources.args import SubscriptionArgs
 from kiro_provider.resources.base import (
     UNKNOWN,
@@ -51,9 +52,10 @@ class SubscriptionProvider(KiroResourceProvider):
         }
         if is_unknown(args.user):
             return inputs
-        inputs["user_id"] = cp.find_user(args.user).user_id
+        user = cp.find_user(args.user)
+        inputs["user_id"] = user.user_id
         if olds.get("user_id") != inputs["user_id"] or olds.get("profile") != inputs["profile"]:
-            _check_claim(cp, inputs)
+            _check_claim(cp, inputs, user)
         return inputs
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -94,24 +96,19 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in _INPUT_KEYS}
 
 
-def _check_claim(cp: ControlPlane, inputs: dict[str, Any]) -> None:
-    """Refuse, at preview, a direct subscription that another owner manages."""
-    view = cp.describe_user(inputs["profile"], inputs["user_id"])
+def _check_claim(cp: ControlPlane, inputs: dict[str, Any], user: User) -> None:
+    """Refuse, at preview, a direct subscription the write would refuse (another owner's, or
+    one made outside Pulumi without ``adopt``)."""
+    view = cp.describe_user(inputs["profile"], user.user_id)
     direct = view.direct if view else None
-    if direct is None or direct.owner == inputs["owner"]:
-        return
-    if direct.owner is not None:
-        raise ConflictError(
-            f"user: {inputs['user']!r} already has a direct subscription in profile "
-            f"{inputs['profile']!r} managed by {direct.owner}; remove it there first",
-            field="user",
-        )
-    if not inputs["adopt"]:
-        raise ConflictError(
-            f"user: {inputs['user']!r} already has a direct {direct.tier.value} subscription in "
-            f"profile {inputs['profile']!r} made outside Pulumi; set adopt=True to manage it",
-            field="user",
-        )
+    resolve_owner(
+        direct is not None,
+        direct.owner if direct else None,
+        inputs["owner"],
+        inputs["adopt"],
+        assignment_subject("user", user.user_name, inputs["profile"]),
+        "user",
+    )
 
 
 def _subscribe(props: dict[str, Any]) -> UserSubscription:

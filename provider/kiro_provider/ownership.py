@@ -1,4 +1,8 @@
-"""Who may change an assignment: the ownership rules of the ControlPlane protocol."""
+"""Who may change an assignment: the ownership rules of the ControlPlane protocol.
+
+One rule and one message wherever it is applied: by a control plane when it writes, and by the
+resources at preview (so a clash fails ``pulumi preview``, not halfway through ``up``).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ def resolve_owner(
     - no current owner (made in the console): allowed with ``adopt``, which takes it over;
     - another owner: refused, naming it.
 
-    ``what`` describes the assignment for the message, e.g. "user 'alice' in profile 'default'".
+    ``what`` describes the assignment for the message: ``assignment_subject(...)``.
     """
     if not exists:
         return owner
@@ -35,3 +39,9 @@ def resolve_owner(
         f"(requested by {owner!r})",
         field=field,
     )
+
+
+def assignment_subject(field: str, name: str, profile: str) -> str:
+    """How ownership messages name an assignment: ``user 'alice' in profile 'default'``
+    (``field`` is ``user`` or ``group``; ``name`` the directory's user or group name)."""
+    return f"{field} {name!r} in profile {profile!r}"
