@@ -49,6 +49,8 @@ from kiro_provider.controlplane import (
     ProfileSettings,
     User,
     UserSubscription,
+    check_settings,
+    unknown_profile,
 )
 from kiro_provider.directory.base import Directory
 from kiro_provider.domain.calendar import start_of_next_month
@@ -224,17 +226,7 @@ class AwsControlPlane:
     def update_settings(
         self, profile: str, *, overages_enabled: bool, overage_cap: object = None
     ) -> ProfileSettings:
-        if overage_cap is not None:
-            raise ValidationError(
-                f"overage_cap: {overage_cap!r} is not supported: custom overage caps are not "
-                "supported by Kiro yet; leave overage_cap unset",
-                field="overage_cap",
-            )
-        if not isinstance(overages_enabled, bool):
-            raise ValidationError(
-                f"overages_enabled: {overages_enabled!r} is not a boolean; expected true or false",
-                field="overages_enabled",
-            )
+        check_settings(overages_enabled, overage_cap)
         record = self._profile(profile)
         self.service.update_overages(str(record["arn"]), overages_enabled, f"profile {profile!r}")
         return self.get_settings(profile)
@@ -265,12 +257,7 @@ class AwsControlPlane:
         for record in profiles:
             if name in (record.get("profileName"), record.get("arn")):
                 return record
-        known = ", ".join(self.profiles())
-        raise NotFoundError(
-            f"profile: {name!r} is not a Kiro profile in {self.service.kiro_region}; known "
-            f"profiles: {known}",
-            field="profile",
-        )
+        raise unknown_profile(name, self.profiles())
 
     def _application_arn(self) -> str:
         arn = self.service.application_arn

@@ -17,7 +17,13 @@ from typing import Protocol
 
 from kiro_provider import config as kiro_config
 from kiro_provider.cli import render
-from kiro_provider.controlplane import ControlPlane, Group, User, UserSubscription
+from kiro_provider.controlplane import (
+    ControlPlane,
+    Group,
+    User,
+    UserSubscription,
+    require_profile,
+)
 from kiro_provider.domain.tiers import Status
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 
@@ -59,14 +65,7 @@ class Session:
 
     def profile(self) -> str:
         """The profile the command names, checked against the profiles the control plane knows."""
-        known = self.plane().profiles()
-        if self.config.profile not in known:
-            raise NotFoundError(
-                f"profile: {self.config.profile!r} is not a profile; expected one of "
-                f"{', '.join(known) or '(none)'}",
-                field="profile",
-            )
-        return self.config.profile
+        return require_profile(self.plane(), self.config.profile)
 
     def _directory_in_use(self) -> str:
         return "identitycenter" if self.config.control_plane == "aws" else self.config.directory

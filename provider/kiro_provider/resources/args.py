@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
+from kiro_provider.controlplane import refuse_overage_cap
 from kiro_provider.domain.tiers import Tier, parse_tier
 from kiro_provider.errors import ValidationError
 
@@ -142,9 +143,8 @@ class ProfileSettingsArgs(ProfileArgs):
     @field_validator("overage_cap")
     @classmethod
     def _no_cap(cls, value: Any) -> None:
-        if value is not None:
-            raise ValueError(
-                f"overage_cap: {value!r}: custom overage caps are not supported by Kiro yet; "
-                "remove overage_cap (overages_enabled=True allows unlimited overages)"
-            )
+        try:
+            refuse_overage_cap(value)
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from None
         return None

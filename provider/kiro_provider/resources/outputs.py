@@ -6,9 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from kiro_provider.controlplane import ControlPlane
+from kiro_provider.controlplane import ControlPlane, require_profile
 from kiro_provider.domain.tiers import parse_tier
-from kiro_provider.errors import NotFoundError, shown
 from kiro_provider.resources.base import is_unknown
 
 
@@ -22,15 +21,7 @@ def iso(moment: datetime | None) -> str | None:
 def resolve_profile(cp: ControlPlane, declared: str | None, default: str) -> str:
     """The profile a resource manages: the declared one, else the stack's default; it must
     exist in the control plane."""
-    profile = declared or default
-    known = cp.profiles()
-    if profile not in known:
-        raise NotFoundError(
-            f"profile: {shown(profile)} is not a Kiro profile here; "
-            f"known profiles: {', '.join(known)}",
-            field="profile",
-        )
-    return profile
+    return require_profile(cp, declared or default)
 
 
 def _same(key: str, old: Any, new: Any) -> bool:
