@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -24,13 +23,12 @@ from kiro_provider.controlplane import (
     UserSubscription,
     require_profile,
 )
+from kiro_provider.domain.billing import parse_month
 from kiro_provider.domain.tiers import Status
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 
 #: Who kiroctl writes into the ledger history as the actor of its changes.
 ACTOR = "kiroctl"
-
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class AdminDirectory(Protocol):
@@ -93,14 +91,11 @@ Handler = Callable[[Session, argparse.Namespace], str]
 # --- argument types (run while parsing: before anything is opened) --------------------------
 
 
-def parse_month(value: str) -> str:
-    """``YYYY-MM`` as given; anything else is a ValidationError naming the value."""
-    if not _MONTH.fullmatch(value.strip()):
-        raise ValidationError(
-            f"month: {value!r} is not a calendar month; expected YYYY-MM, e.g. 2026-12",
-            field="month",
-        )
-    return value.strip()
+def calendar_month(value: str) -> str:
+    """``value`` when it is a month the bill can be asked for (the domain's ``parse_month``
+    decides); its ValidationError otherwise."""
+    parse_month(value)
+    return value
 
 
 # --- directory ------------------------------------------------------------------------------

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from kiro_provider.controlplane import ControlPlane, require_profile
 from kiro_provider.domain.tiers import parse_tier
 from kiro_provider.resources.base import is_unknown
-
-
-def iso(moment: datetime | None) -> str | None:
-    """An instant as ISO-8601 UTC with a ``Z`` (the form every output and kiroctl uses)."""
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def resolve_profile(cp: ControlPlane, declared: str | None, default: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from kiro_provider.controlplane import ControlPlane, User, UserSubscription
+from kiro_provider.domain.calendar import iso_utc
 from kiro_provider.domain.tiers import Status
 from kiro_provider.errors import KiroError, NotFoundError
 from kiro_provider.ownership import assignment_subject, resolve_owner
@@ -27,7 +28,7 @@ from kiro_provider.resources.base import (
     read_result,
     translate,
 )
-from kiro_provider.resources.outputs import changed_keys, iso, resolve_profile
+from kiro_provider.resources.outputs import changed_keys, resolve_profile
 
 
 class SubscriptionProvider(KiroResourceProvider):
@@ -134,6 +135,6 @@ def outputs(view: UserSubscription, props: dict[str, Any]) -> dict[str, Any]:
         "status": view.status.value,
         "effective_tier": view.effective_tier.value,
         "pending_tier": view.pending_tier.value if view.pending_tier else None,
-        "pending_effective_at": iso(view.pending_effective_at),
+        "pending_effective_at": iso_utc(view.pending_effective_at),
         "credits": view.credits,
     }
