@@ -17,7 +17,15 @@ from kiro_provider.domain.tiers import Tier, parse_tier
 from kiro_provider.errors import ValidationError
 
 MAX_REFERENCE_LENGTH = 256
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+#: What the Python SDK puts in place of a value unknown during preview (an output of a resource
+#: not created yet); the plugin reads the engine's unknowns back as this string too.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def is_unknown(value: object) -> bool:
+    """True for a value not known yet during preview."""
+    return isinstance(value, str) and value == UNKNOWN
 
 
 def directory_reference(value: str, field: str) -> str:
@@ -95,7 +103,7 @@ class SubscriptionArgs(ResourceArgs):
     @field_validator("user")
     @classmethod
     def _user(cls, value: str) -> str:
-        return value if value == _UNKNOWN else directory_reference(value, "user")
+        return value if is_unknown(value) else directory_reference(value, "user")
 
     @field_validator("tier", mode="before")
     @classmethod
@@ -118,7 +126,7 @@ class GroupAssignmentArgs(ResourceArgs):
     @field_validator("group")
     @classmethod
     def _group(cls, value: str) -> str:
-        return value if value == _UNKNOWN else directory_reference(value, "group")
+        return value if is_unknown(value) else directory_reference(value, "group")
 
     @field_validator("tier", mode="before")
     @classmethod

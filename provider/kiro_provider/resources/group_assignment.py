@@ -14,14 +14,12 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 from kiro_provider.controlplane import ControlPlane, Group, GroupSubscription
 from kiro_provider.errors import KiroError, NotFoundError
 from kiro_provider.ownership import assignment_subject, resolve_owner
-from kiro_provider.resources.args import GroupAssignmentArgs
+from kiro_provider.resources.args import UNKNOWN, GroupAssignmentArgs, is_unknown
 from kiro_provider.resources.base import (
-    UNKNOWN,
     KiroResourceProvider,
     checked,
     control_plane,
     current_config,
-    is_unknown,
     parse_args,
     read_result,
     translate,

@@ -7,7 +7,7 @@ from typing import Any
 
 from kiro_provider.controlplane import ControlPlane, require_profile
 from kiro_provider.domain.tiers import parse_tier
-from kiro_provider.resources.base import is_unknown
+from kiro_provider.resources.args import is_unknown
 
 
 def resolve_profile(cp: ControlPlane, declared: str | None, default: str) -> str:

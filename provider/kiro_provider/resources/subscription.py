@@ -16,14 +16,12 @@ from kiro_provider.domain.calendar import iso_utc
 from kiro_provider.domain.tiers import Status
 from kiro_provider.errors import KiroError, NotFoundError
 from kiro_provider.ownership import assignment_subject, resolve_owner
-from kiro_provider.resources.args import SubscriptionArgs
+from kiro_provider.resources.args import UNKNOWN, SubscriptionArgs, is_unknown
 from kiro_provider.resources.base import (
-    UNKNOWN,
     KiroResourceProvider,
     checked,
     control_plane,
     current_config,
-    is_unknown,
     parse_args,
     read_result,
     translate,
