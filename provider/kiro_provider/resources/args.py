@@ -1,8 +1,8 @@
 """Inputs of the three resources: each field validated and described once, here.
 
-The descriptions are the documentation of record: the SDK docstrings and (later) the package
-schema are generated from these models. Validation errors name the field, the value given and
-what would be valid.
+The descriptions are the documentation of record: the package schema is generated from these
+models, and a test holds the SDK constructors' docstrings to the same words. Validation errors
+name the field, the value given and what would be valid.
 """
 
 from __future__ import annotations
