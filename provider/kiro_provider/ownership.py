@@ -6,7 +6,16 @@ resources at preview (so a clash fails ``pulumi preview``, not halfway through `
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from kiro_provider.errors import ConflictError
+
+
+class Owned(Protocol):
+    """An assignment as found: a direct one or a group assignment, with its owner."""
+
+    @property
+    def owner(self) -> str | None: ...
 
 
 def resolve_owner(
@@ -45,3 +54,18 @@ def assignment_subject(field: str, name: str, profile: str) -> str:
     """How ownership messages name an assignment: ``user 'alice' in profile 'default'``
     (``field`` is ``user`` or ``group``; ``name`` the directory's user or group name)."""
     return f"{field} {name!r} in profile {profile!r}"
+
+
+def resolve_claim(
+    current: Owned | None, field: str, name: str, profile: str, *, owner: str | None, adopt: bool
+) -> str | None:
+    """``resolve_owner`` for the ``field`` (``user`` or ``group``) assignment named ``name`` in
+    ``profile``, found as ``current`` (None when there is none yet)."""
+    return resolve_owner(
+        current is not None,
+        current.owner if current else None,
+        owner,
+        adopt,
+        assignment_subject(field, name, profile),
+        field,
+    )

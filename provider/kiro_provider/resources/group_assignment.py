@@ -11,9 +11,8 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from kiro_provider.controlplane import ControlPlane, Group, GroupSubscription
+from kiro_provider.controlplane import GroupSubscription
 from kiro_provider.errors import KiroError, NotFoundError
-from kiro_provider.ownership import assignment_subject, resolve_owner
 from kiro_provider.resources.args import UNKNOWN, GroupAssignmentArgs, is_unknown
 from kiro_provider.resources.base import (
     KiroResourceProvider,
@@ -24,7 +23,7 @@ from kiro_provider.resources.base import (
     read_result,
     translate,
 )
-from kiro_provider.resources.outputs import changed_keys, resolve_profile
+from kiro_provider.resources.outputs import changed_keys, check_claim, resolve_profile
 
 
 class GroupAssignmentProvider(KiroResourceProvider):
@@ -51,7 +50,8 @@ class GroupAssignmentProvider(KiroResourceProvider):
         group = cp.find_group(args.group)
         inputs["group_id"] = group.group_id
         if olds.get("group_id") != inputs["group_id"] or olds.get("profile") != inputs["profile"]:
-            _check_claim(cp, inputs, group)
+            view = cp.describe_group(inputs["profile"], group.group_id)
+            check_claim(view, "group", group.group_name, inputs)
         return inputs
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -104,20 +104,6 @@ def _membership_changed(olds: dict[str, Any]) -> bool:
     except NotFoundError:
         return False  # the group vanished: refresh reports it, update would fail
     return applied != set(current)
-
-
-def _check_claim(cp: ControlPlane, inputs: dict[str, Any], group: Group) -> None:
-    """Refuse, at preview, a group assignment the write would refuse (another owner's, or one
-    made outside Pulumi without ``adopt``)."""
-    view = cp.describe_group(inputs["profile"], group.group_id)
-    resolve_owner(
-        view is not None,
-        view.owner if view else None,
-        inputs["owner"],
-        inputs["adopt"],
-        assignment_subject("group", group.group_name, inputs["profile"]),
-        "group",
-    )
 
 
 def _apply(props: dict[str, Any]) -> GroupSubscription:

@@ -11,11 +11,10 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from kiro_provider.controlplane import ControlPlane, User, UserSubscription
+from kiro_provider.controlplane import UserSubscription
 from kiro_provider.domain.calendar import iso_utc
 from kiro_provider.domain.tiers import Status
 from kiro_provider.errors import KiroError, NotFoundError
-from kiro_provider.ownership import assignment_subject, resolve_owner
 from kiro_provider.resources.args import UNKNOWN, SubscriptionArgs, is_unknown
 from kiro_provider.resources.base import (
     KiroResourceProvider,
@@ -26,7 +25,7 @@ from kiro_provider.resources.base import (
     read_result,
     translate,
 )
-from kiro_provider.resources.outputs import changed_keys, resolve_profile
+from kiro_provider.resources.outputs import changed_keys, check_claim, resolve_profile
 
 
 class SubscriptionProvider(KiroResourceProvider):
@@ -54,7 +53,8 @@ class SubscriptionProvider(KiroResourceProvider):
         user = cp.find_user(args.user)
         inputs["user_id"] = user.user_id
         if olds.get("user_id") != inputs["user_id"] or olds.get("profile") != inputs["profile"]:
-            _check_claim(cp, inputs, user)
+            view = cp.describe_user(inputs["profile"], user.user_id)
+            check_claim(view.direct if view else None, "user", user.user_name, inputs)
         return inputs
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -93,21 +93,6 @@ _INPUT_KEYS = ("user", "tier", "profile", "owner", "adopt", "user_id")
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in _INPUT_KEYS}
-
-
-def _check_claim(cp: ControlPlane, inputs: dict[str, Any], user: User) -> None:
-    """Refuse, at preview, a direct subscription the write would refuse (another owner's, or
-    one made outside Pulumi without ``adopt``)."""
-    view = cp.describe_user(inputs["profile"], user.user_id)
-    direct = view.direct if view else None
-    resolve_owner(
-        direct is not None,
-        direct.owner if direct else None,
-        inputs["owner"],
-        inputs["adopt"],
-        assignment_subject("user", user.user_name, inputs["profile"]),
-        "user",
-    )
 
 
 def _subscribe(props: dict[str, Any]) -> UserSubscription:
