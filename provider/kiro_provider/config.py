@@ -2,36 +2,12 @@
 
 One ``KiroConfig`` is read from the Pulumi stack config (namespace ``kiro``) by the resource
 providers and from flags/environment by kiroctl; ``open_control_plane`` turns it into a
-ControlPlane. Environment variables mirror the stack config for tools:
-
-=======================  ==========================  =========================================
-stack config             environment                 meaning
-=======================  ==========================  =========================================
-kiro:ledger              KIRO_LEDGER                 path of the embedded ledger
-kiro:profile             KIRO_PROFILE                default profile (``default``)
-kiro:directory           KIRO_DIRECTORY              ``ledger`` (default) or ``identitycenter``
-kiro:identityStoreId     KIRO_IDENTITY_STORE_ID      IAM Identity Center identity store id
-kiro:identityStoreRegion KIRO_IDENTITY_STORE_REGION  its region
-(none)                   KIRO_SIMULATED_NOW          the control plane's clock, ISO-8601
-=======================  ==========================  =========================================
-
-With ``kiro:controlPlane`` = ``aws`` (experimental, docs/aws.md) the resources manage Kiro's own
-service instead of the ledger; users and groups then always come from IAM Identity Center:
-
-====================================  ==================================  ========================
-stack config                          environment                         meaning
-====================================  ==================================  ========================
-kiro:controlPlane                     KIRO_CONTROL_PLANE                  ``ledger`` | ``aws``
-kiro:kiroRegion                       KIRO_REGION                         Kiro profile's region
-kiro:identityCenterInstanceArn        KIRO_IDENTITY_CENTER_INSTANCE_ARN   IAM Identity Center ARN
-kiro:identityCenterRegion             KIRO_IDENTITY_CENTER_REGION         defaults to the store's
-kiro:applicationArn                   KIRO_APPLICATION_ARN                the KiroProfile app's ARN
-kiro:qEndpoint                        KIRO_Q_ENDPOINT                     assignments endpoint
-kiro:userSubscriptionsEndpoint        KIRO_USER_SUBSCRIPTIONS_ENDPOINT    subscription listings
-kiro:codewhispererEndpoint            KIRO_CODEWHISPERER_ENDPOINT         profiles endpoint
-====================================  ==================================  ========================
-
-The identitystore endpoint is botocore's own ``AWS_ENDPOINT_URL_IDENTITYSTORE``.
+ControlPlane. Environment variables mirror the stack config for tools. ``SETTINGS`` below is
+the one description of every setting: the package schema's config and the README's table are
+generated or checked from it. With ``kiro:controlPlane`` = ``aws`` (experimental, docs/aws.md)
+the resources manage Kiro's own service instead of the ledger; users and groups then always
+come from IAM Identity Center. The identitystore endpoint is botocore's own
+``AWS_ENDPOINT_URL_IDENTITYSTORE``.
 """
 
 from __future__ import annotations
@@ -58,31 +34,152 @@ CONTROL_PLANES = ("ledger", "aws")
 #: Regions with a Kiro console and profiles.
 KIRO_REGIONS = ("us-east-1", "eu-central-1")
 
-# (stack config key, environment variable, KiroConfig field)
-_SETTINGS = (
-    ("kiro:ledger", "KIRO_LEDGER", "ledger_path"),
-    ("kiro:profile", "KIRO_PROFILE", "profile"),
-    ("kiro:directory", "KIRO_DIRECTORY", "directory"),
-    ("kiro:identityStoreId", "KIRO_IDENTITY_STORE_ID", "identity_store_id"),
-    ("kiro:identityStoreRegion", "KIRO_IDENTITY_STORE_REGION", "identity_store_region"),
-    ("kiro:controlPlane", "KIRO_CONTROL_PLANE", "control_plane"),
-    ("kiro:kiroRegion", "KIRO_REGION", "kiro_region"),
-    ("kiro:identityCenterInstanceArn", "KIRO_IDENTITY_CENTER_INSTANCE_ARN", "instance_arn"),
-    ("kiro:identityCenterRegion", "KIRO_IDENTITY_CENTER_REGION", "identity_center_region"),
-    ("kiro:applicationArn", "KIRO_APPLICATION_ARN", "application_arn"),
-    ("kiro:qEndpoint", "KIRO_Q_ENDPOINT", "q_endpoint"),
-    (
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: where it is read from and what it means."""
+
+    #: Stack config key (namespace ``kiro``); empty for a setting of the environment only.
+    key: str
+    #: Environment variable that mirrors it.
+    env: str
+    #: The ``KiroConfig`` field it sets.
+    field: str
+    #: The default as documentation shows it (markdown); empty when there is none.
+    default: str
+    #: What it means (markdown, a sentence without its final period): the one description
+    #: the schema and the README show.
+    meaning: str
+    #: Read by the aws control plane only (its settings are documented in docs/aws.md).
+    aws_only: bool = False
+
+    @property
+    def description(self) -> str:
+        """The whole description: meaning, default and environment variable."""
+        text = f"{self.meaning[0].upper()}{self.meaning[1:]}"
+        text += " (control plane `aws`)." if self.aws_only else "."
+        if self.default:
+            text += f" Default: {self.default}."
+        return f"{text} Environment: `{self.env}`."
+
+
+SETTINGS = (
+    Setting(
+        "kiro:ledger",
+        "KIRO_LEDGER",
+        "ledger_path",
+        "`.kiro/ledger.db` in the project",
+        "the embedded ledger file (SQLite); a relative path is taken from the Pulumi project",
+    ),
+    Setting(
+        "kiro:profile",
+        "KIRO_PROFILE",
+        "profile",
+        f"`{DEFAULT_PROFILE}`",
+        "the profile a resource or kiroctl manages when it names none",
+    ),
+    Setting(
+        "kiro:directory",
+        "KIRO_DIRECTORY",
+        "directory",
+        "`ledger`",
+        "where users and groups come from: `ledger` or `identitycenter`",
+    ),
+    Setting(
+        "kiro:identityStoreId",
+        "KIRO_IDENTITY_STORE_ID",
+        "identity_store_id",
+        "",
+        "IAM Identity Center identity store id (directory `identitycenter`, or control plane "
+        "`aws`)",
+    ),
+    Setting(
+        "kiro:identityStoreRegion",
+        "KIRO_IDENTITY_STORE_REGION",
+        "identity_store_region",
+        "",
+        "the identity store's region",
+    ),
+    Setting(
+        "kiro:controlPlane",
+        "KIRO_CONTROL_PLANE",
+        "control_plane",
+        "`ledger`",
+        "`ledger`, or `aws` for a real Kiro profile (experimental; its settings: "
+        "[docs/aws.md](docs/aws.md#configuration))",
+    ),
+    Setting(
+        "kiro:kiroRegion",
+        "KIRO_REGION",
+        "kiro_region",
+        "`us-east-1`",
+        "the Kiro profile's region: `us-east-1` or `eu-central-1`",
+        aws_only=True,
+    ),
+    Setting(
+        "kiro:identityCenterInstanceArn",
+        "KIRO_IDENTITY_CENTER_INSTANCE_ARN",
+        "instance_arn",
+        "",
+        "IAM Identity Center instance ARN, as IAM Identity Center > Settings shows it",
+        aws_only=True,
+    ),
+    Setting(
+        "kiro:identityCenterRegion",
+        "KIRO_IDENTITY_CENTER_REGION",
+        "identity_center_region",
+        "the identity store's region",
+        "IAM Identity Center's region, where subscriptions are stored",
+        aws_only=True,
+    ),
+    Setting(
+        "kiro:applicationArn",
+        "KIRO_APPLICATION_ARN",
+        "application_arn",
+        "",
+        "ARN of the Kiro application, the `KiroProfile-...` one in IAM Identity Center > "
+        "Applications; needed to read assignments",
+        aws_only=True,
+    ),
+    Setting(
+        "kiro:qEndpoint",
+        "KIRO_Q_ENDPOINT",
+        "q_endpoint",
+        "",
+        "endpoint override of Kiro's assignments service",
+        aws_only=True,
+    ),
+    Setting(
         "kiro:userSubscriptionsEndpoint",
         "KIRO_USER_SUBSCRIPTIONS_ENDPOINT",
         "user_subscriptions_endpoint",
+        "",
+        "endpoint override of Kiro's subscription listings",
+        aws_only=True,
     ),
-    ("kiro:codewhispererEndpoint", "KIRO_CODEWHISPERER_ENDPOINT", "codewhisperer_endpoint"),
+    Setting(
+        "kiro:codewhispererEndpoint",
+        "KIRO_CODEWHISPERER_ENDPOINT",
+        "codewhisperer_endpoint",
+        "",
+        "endpoint override of Kiro's profiles service",
+        aws_only=True,
+    ),
+    Setting(
+        "",
+        "KIRO_SIMULATED_NOW",
+        "simulated_now",
+        "real clock",
+        "the control plane's clock, ISO-8601 (try month ends)",
+    ),
 )
 
+#: The settings of the stack config (every one but those of the environment only).
+STACK_SETTINGS = tuple(s for s in SETTINGS if s.key)
 #: Every stack config key the providers read (namespace ``kiro``).
-STACK_CONFIG_KEYS = tuple(key for key, _, _ in _SETTINGS)
+STACK_CONFIG_KEYS = tuple(s.key for s in STACK_SETTINGS)
 #: Every environment variable ``load_config`` reads.
-ENVIRONMENT_VARIABLES = (*(var for _, var, _ in _SETTINGS), "KIRO_SIMULATED_NOW")
+ENVIRONMENT_VARIABLES = tuple(s.env for s in SETTINGS)
 
 # An IAM Identity Center instance ARN and a Kiro application ARN (aws, aws-cn, aws-us-gov...).
 _INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[0-9a-zA-Z.-]{1,64}")
@@ -156,10 +253,14 @@ def load_config(
     stack_config = stack_config or {}
     env = os.environ if env is None else env
     values: dict[str, str] = {}
-    for key, var, name in _SETTINGS:
-        value = (overrides or {}).get(name) or stack_config.get(key) or env.get(var)
+    for setting in STACK_SETTINGS:
+        value = (
+            (overrides or {}).get(setting.field)
+            or stack_config.get(setting.key)
+            or env.get(setting.env)
+        )
         if value:
-            values[name] = value
+            values[setting.field] = value
     directory = values.get("directory", "ledger")
     if directory not in DIRECTORIES:
         raise ValidationError(

@@ -10,12 +10,14 @@ Every method takes and returns typed records; none sees JSON, SQL or Pulumi Outp
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from kiro_provider.domain.tiers import Status, Tier
+from kiro_provider.errors import NotFoundError, ValidationError, shown
 
 #: The profile used when neither the resource nor the stack config names one.
 DEFAULT_PROFILE = "default"
@@ -225,3 +227,43 @@ class ControlPlane(Protocol):
     def bill(self, profile: str, month: str) -> Bill:
         """The bill for calendar month ``month`` (``YYYY-MM``) under R9."""
         ...
+
+
+# --- rules every implementation and caller applies the same way ------------------------------
+
+
+def refuse_overage_cap(overage_cap: object) -> None:
+    """R8: Kiro has no custom overage caps yet, so any cap at all is a ValidationError."""
+    if overage_cap is not None:
+        raise ValidationError(
+            f"overage_cap: {shown(overage_cap)}: custom overage caps are not supported by Kiro "
+            "yet; leave overage_cap unset (overages_enabled=True allows unlimited overages)",
+            field="overage_cap",
+        )
+
+
+def check_settings(overages_enabled: object, overage_cap: object) -> None:
+    """The arguments of ``ControlPlane.update_settings``: no cap (R8), and a real boolean."""
+    refuse_overage_cap(overage_cap)
+    if not isinstance(overages_enabled, bool):
+        raise ValidationError(
+            f"overages_enabled: {shown(overages_enabled)} is not a boolean; expected true or false",
+            field="overages_enabled",
+        )
+
+
+def unknown_profile(name: object, known: Iterable[str]) -> NotFoundError:
+    """The error for a profile the control plane does not know, listing those it knows."""
+    return NotFoundError(
+        f"profile: {shown(name)} is not a Kiro profile; known profiles: "
+        f"{', '.join(known) or '(none)'}",
+        field="profile",
+    )
+
+
+def require_profile(control_plane: ControlPlane, name: str) -> str:
+    """``name`` when ``control_plane`` knows that profile, else ``unknown_profile``'s error."""
+    known = control_plane.profiles()
+    if name not in known:
+        raise unknown_profile(name, known)
+    return name

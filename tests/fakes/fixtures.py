@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kiro_provider.aws import AwsControlPlane
-from kiro_provider.aws.clients import clear_clients
+from kiro_provider.boto_clients import clear_clients
 from kiro_provider.config import load_config, open_control_plane
 from kiro_provider.directory.identitycenter import clear_cache
 from tests.fakes import environment as env

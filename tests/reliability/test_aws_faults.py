@@ -137,7 +137,7 @@ def test_a_fault_while_reading_members_leaves_the_ledger_unchanged(
     assert all(f.lower() in message.lower() for f in fragments), message
     assert ledger_dump(ledger) == before
     if fault == "ThrottlingException":
-        assert len(attempts) == 7  # retried by botocore's standard mode, then given up
+        assert len(attempts) == 5  # retried by botocore's standard mode, then given up
 
 
 @pytest.mark.parametrize(("fault", "fragments"), FAULTS[:2])

@@ -28,16 +28,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
 from kiro_provider.aws.errors import AccessDeniedError, NotSupportedError
 from kiro_provider.aws.service import KiroService
 from kiro_provider.aws.wire import (
     WireClaim,
+    WireProfile,
     WireSubscription,
     parse_claim,
+    parse_profile,
     parse_subscription,
     plan_name,
+    principal_id_of,
 )
 from kiro_provider.controlplane import (
     DEFAULT_PROFILE,
@@ -49,6 +51,8 @@ from kiro_provider.controlplane import (
     ProfileSettings,
     User,
     UserSubscription,
+    check_settings,
+    unknown_profile,
 )
 from kiro_provider.directory.base import Directory
 from kiro_provider.domain.calendar import start_of_next_month
@@ -78,7 +82,7 @@ class AwsControlPlane:
 
     def profiles(self) -> tuple[str, ...]:
         """``default`` (when the region has exactly one profile) and each profile's name."""
-        names = tuple(str(p.get("profileName") or p.get("arn")) for p in self._profiles())
+        names = tuple(p.label for p in self._profiles())
         return ((DEFAULT_PROFILE,) if len(names) == 1 else ()) + names
 
     def find_user(self, ref: str) -> User:
@@ -215,28 +219,14 @@ class AwsControlPlane:
 
     def get_settings(self, profile: str) -> ProfileSettings:
         """Overages as ListProfiles reports them (absent: disabled, the console's default)."""
-        record = self._profile(profile)
-        status = ((record.get("optInFeatures") or {}).get("overageConfiguration") or {}).get(
-            "overageStatus"
-        )
-        return ProfileSettings(profile, status == "ENABLED")
+        return ProfileSettings(profile, self._profile(profile).overages_enabled)
 
     def update_settings(
         self, profile: str, *, overages_enabled: bool, overage_cap: object = None
     ) -> ProfileSettings:
-        if overage_cap is not None:
-            raise ValidationError(
-                f"overage_cap: {overage_cap!r} is not supported: custom overage caps are not "
-                "supported by Kiro yet; leave overage_cap unset",
-                field="overage_cap",
-            )
-        if not isinstance(overages_enabled, bool):
-            raise ValidationError(
-                f"overages_enabled: {overages_enabled!r} is not a boolean; expected true or false",
-                field="overages_enabled",
-            )
-        record = self._profile(profile)
-        self.service.update_overages(str(record["arn"]), overages_enabled, f"profile {profile!r}")
+        check_settings(overages_enabled, overage_cap)
+        arn = self._profile(profile).arn
+        self.service.update_overages(arn, overages_enabled, f"profile {profile!r}")
         return self.get_settings(profile)
 
     def bill(self, profile: str, month: str) -> Bill:
@@ -247,8 +237,8 @@ class AwsControlPlane:
 
     # --- reading Kiro -------------------------------------------------------------------------
 
-    def _profiles(self) -> list[dict[str, Any]]:
-        profiles = self.service.list_profiles()
+    def _profiles(self) -> list[WireProfile]:
+        profiles = [parse_profile(raw) for raw in self.service.list_profiles()]
         if not profiles:
             raise NotFoundError(
                 f"profile: Kiro has no profile in {self.service.kiro_region}: set Kiro up in the "
@@ -257,20 +247,15 @@ class AwsControlPlane:
             )
         return profiles
 
-    def _profile(self, name: str) -> dict[str, Any]:
+    def _profile(self, name: str) -> WireProfile:
         """The ListProfiles record ``name`` stands for (its name, ARN, or ``default``)."""
         profiles = self._profiles()
         if name == DEFAULT_PROFILE and len(profiles) == 1:
             return profiles[0]
         for record in profiles:
-            if name in (record.get("profileName"), record.get("arn")):
+            if name in (record.name, record.arn):
                 return record
-        known = ", ".join(self.profiles())
-        raise NotFoundError(
-            f"profile: {name!r} is not a Kiro profile in {self.service.kiro_region}; known "
-            f"profiles: {known}",
-            field="profile",
-        )
+        raise unknown_profile(name, self.profiles())
 
     def _application_arn(self) -> str:
         arn = self.service.application_arn
@@ -298,14 +283,13 @@ class AwsControlPlane:
     def _claim(self, principal_type: str, principal_id: str) -> WireClaim | None:
         """The principal's claim; an unknown plan on it is raised, not skipped."""
         for raw in self.service.list_application_claims(self._application_arn()):
-            principal = raw.get("principal") or {}
-            if principal.get(principal_type.lower()) == principal_id:
+            if principal_id_of(raw, principal_type) == principal_id:
                 return parse_claim(raw)
         return None
 
     def _subscription(self, user_id: str) -> WireSubscription | None:
         for raw in self.service.list_user_subscriptions():
-            if (raw.get("principal") or {}).get("user") == user_id:
+            if principal_id_of(raw, "USER") == user_id:
                 return parse_subscription(raw)
         return None
 

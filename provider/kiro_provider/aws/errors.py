@@ -6,10 +6,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from kiro_provider.directory.identitycenter import IDENTITY_STORE_ACTIONS
 from kiro_provider.errors import ConflictError, KiroError, NotFoundError, ValidationError
 
 #: Every IAM action the AWS control plane calls (quoted in access errors; docs/aws.md has the
-#: policy). The identitystore actions are those of the IAM Identity Center directory.
+#: policy): Kiro's own, then those of the IAM Identity Center directory it reads users from.
 REQUIRED_ACTIONS = (
     "q:CreateAssignment",
     "q:UpdateAssignment",
@@ -18,12 +19,7 @@ REQUIRED_ACTIONS = (
     "user-subscriptions:ListApplicationClaims",
     "codewhisperer:ListProfiles",
     "codewhisperer:UpdateProfile",
-    "identitystore:GetUserId",
-    "identitystore:DescribeUser",
-    "identitystore:GetGroupId",
-    "identitystore:DescribeGroup",
-    "identitystore:ListGroupMemberships",
-    "identitystore:ListUsers",
+    *IDENTITY_STORE_ACTIONS,
 )
 
 

@@ -1,7 +1,8 @@
 """Kiro's wire vocabulary and ours: plan names, statuses, and the records the listings return.
 
-Only this module and ``calls`` know Kiro's field names; the control plane works on the typed
-records below. Every shape is as observed by public tools (docs/aws.md), not promised by AWS.
+Only this module and ``service`` (the calls' own parameters) know Kiro's field names; the
+control plane works on the typed records below. Every shape is as observed by public tools
+(docs/aws.md), not promised by AWS.
 """
 
 from __future__ import annotations
@@ -111,9 +112,40 @@ class WireClaim:
     identifier: str | None
 
 
+@dataclass(frozen=True)
+class WireProfile:
+    """One profile of ListProfiles, mapped."""
+
+    arn: str
+    #: The name the console shows; Kiro may report none.
+    name: str | None
+    overages_enabled: bool
+
+    @property
+    def label(self) -> str:
+        """How the profile is named to users: its name, else its ARN."""
+        return self.name or self.arn
+
+
+def principal_id_of(record: Mapping[str, Any], principal_type: str) -> str | None:
+    """The id of the ``USER`` or ``GROUP`` principal a claim or subscription record is about."""
+    found = (record.get("principal") or {}).get(principal_type.lower())
+    return str(found) if found else None
+
+
+def parse_profile(record: Mapping[str, Any]) -> WireProfile:
+    """A ListProfiles record; overages absent from it are disabled (the console's default)."""
+    overages = (record.get("optInFeatures") or {}).get("overageConfiguration") or {}
+    return WireProfile(
+        arn=str(record.get("arn") or ""),
+        name=record.get("profileName") or None,
+        overages_enabled=overages.get("overageStatus") == "ENABLED",
+    )
+
+
 def parse_subscription(record: Mapping[str, Any]) -> WireSubscription:
     """A ListUserSubscriptions record; UnknownPlanError for a plan or status we cannot map."""
-    user_id = str((record.get("principal") or {}).get("user") or "")
+    user_id = principal_id_of(record, "USER") or ""
     who = f"user {user_id or '(no id)'}"
     tier = tier_of((record.get("type") or {}).get("amazonQ"), who=who)
     activated_plan = (record.get("activatedType") or {}).get("amazonQ")
@@ -130,13 +162,12 @@ def parse_subscription(record: Mapping[str, Any]) -> WireSubscription:
 
 def parse_claim(record: Mapping[str, Any]) -> WireClaim | None:
     """A ListApplicationClaims claim; None when it names no user or group principal."""
-    principal = record.get("principal") or {}
-    if principal.get("user"):
-        principal_id, principal_type = str(principal["user"]), "USER"
-    elif principal.get("group"):
-        principal_id, principal_type = str(principal["group"]), "GROUP"
-    else:
+    principals = [
+        (kind, found) for kind in ("USER", "GROUP") if (found := principal_id_of(record, kind))
+    ]
+    if not principals:
         return None
+    principal_type, principal_id = principals[0]  # a user, when a claim were to name both
     who = f"{principal_type.lower()} {principal_id}"
     return WireClaim(
         principal_id=principal_id,

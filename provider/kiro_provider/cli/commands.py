@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from kiro_provider import config as kiro_config
 from kiro_provider.cli import render
-from kiro_provider.controlplane import ControlPlane, Group, User, UserSubscription
+from kiro_provider.controlplane import (
+    ControlPlane,
+    Group,
+    User,
+    UserSubscription,
+    require_profile,
+)
+from kiro_provider.domain.billing import parse_month
 from kiro_provider.domain.tiers import Status
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 
 #: Who kiroctl writes into the ledger history as the actor of its changes.
 ACTOR = "kiroctl"
-
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class AdminDirectory(Protocol):
@@ -59,14 +63,7 @@ class Session:
 
     def profile(self) -> str:
         """The profile the command names, checked against the profiles the control plane knows."""
-        known = self.plane().profiles()
-        if self.config.profile not in known:
-            raise NotFoundError(
-                f"profile: {self.config.profile!r} is not a profile; expected one of "
-                f"{', '.join(known) or '(none)'}",
-                field="profile",
-            )
-        return self.config.profile
+        return require_profile(self.plane(), self.config.profile)
 
     def _directory_in_use(self) -> str:
         return "identitycenter" if self.config.control_plane == "aws" else self.config.directory
@@ -94,14 +91,11 @@ Handler = Callable[[Session, argparse.Namespace], str]
 # --- argument types (run while parsing: before anything is opened) --------------------------
 
 
-def parse_month(value: str) -> str:
-    """``YYYY-MM`` as given; anything else is a ValidationError naming the value."""
-    if not _MONTH.fullmatch(value.strip()):
-        raise ValidationError(
-            f"month: {value!r} is not a calendar month; expected YYYY-MM, e.g. 2026-12",
-            field="month",
-        )
-    return value.strip()
+def calendar_month(value: str) -> str:
+    """``value`` when it is a month the bill can be asked for (the domain's ``parse_month``
+    decides); its ValidationError otherwise."""
+    parse_month(value)
+    return value
 
 
 # --- directory ------------------------------------------------------------------------------

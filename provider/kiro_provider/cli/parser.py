@@ -310,7 +310,7 @@ def _add_bill(sub: _Subparsers) -> None:
     parser.add_argument(
         "--month",
         required=True,
-        type=commands.parse_month,
+        type=commands.calendar_month,
         metavar="YYYY-MM",
         help="the calendar month, e.g. 2026-11",
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +21,7 @@ from kiro_provider.controlplane import (
     User,
     UserSubscription,
 )
+from kiro_provider.domain.calendar import iso_utc
 from kiro_provider.domain.tiers import Tier
 
 #: A JSON object as kiroctl prints it.
@@ -30,14 +30,6 @@ JsonObject = dict[str, Any]
 GroupNames = Mapping[str, str]
 
 _NONE = "-"
-
-
-def iso(value: datetime | None) -> str | None:
-    """``value`` as ISO-8601 UTC with a ``Z`` (``2026-12-01T00:00:00Z``), or None."""
-    if value is None:
-        return None
-    text = value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
-    return f"{text}Z"
 
 
 def tier_name(tier: Tier | None) -> str | None:
@@ -85,7 +77,7 @@ def user_json(sub: UserSubscription, names: GroupNames) -> JsonObject:
         "tier": sub.tier.value,
         "effective_tier": sub.effective_tier.value,
         "pending_tier": tier_name(sub.pending_tier),
-        "pending_effective_at": iso(sub.pending_effective_at),
+        "pending_effective_at": iso_utc(sub.pending_effective_at),
         "credits": sub.credits,
         "groups": feeding_groups(sub, names),
     }
@@ -95,7 +87,7 @@ def pending_text(sub: UserSubscription) -> str:
     """``Pro from 2026-12-01T00:00:00Z`` for a scheduled downgrade, else ``-``."""
     if sub.pending_tier is None:
         return _NONE
-    return f"{sub.pending_tier.value} from {iso(sub.pending_effective_at)}"
+    return f"{sub.pending_tier.value} from {iso_utc(sub.pending_effective_at)}"
 
 
 def users_table(subs: Sequence[UserSubscription], names: GroupNames, profile: str) -> str:
@@ -135,9 +127,8 @@ def user_line(sub: UserSubscription) -> str:
     ``alice: Pro+ (Active), downgrade to Pro scheduled for 2026-12-01T00:00:00Z``."""
     line = f"{sub.user.user_name}: {sub.effective_tier.value} ({sub.status.value})"
     if sub.pending_tier is not None:
-        line += (
-            f", downgrade to {sub.pending_tier.value} scheduled for {iso(sub.pending_effective_at)}"
-        )
+        when = iso_utc(sub.pending_effective_at)
+        line += f", downgrade to {sub.pending_tier.value} scheduled for {when}"
     return line
 
 

@@ -5,9 +5,10 @@ Contract, beyond ``kiro_provider.directory.base.Directory``:
 - An ``IdentityCenterDirectory`` holds three strings (store id, region, endpoint) and nothing
   else: no client, no lock, no dict. Pulumi pickles providers (and what they hold) into every
   resource's state with dill, so it must pickle small and by reference.
-- The boto3 client and every cache live at module level, shared by all instances that name the
-  same (store id, region, endpoint), protected by locks: one provider process serves four worker
-  threads.
+- Every cache lives at module level, shared by all instances that name the same (store id,
+  region, endpoint), protected by locks: one provider process serves four worker threads. The
+  boto3 client is the process-wide one of ``kiro_provider.boto_clients`` (its retries and
+  timeouts are those of every AWS client of pulumi-kiro).
 - Caching (per process; a new process always starts empty, so it sees every directory change):
   users and groups by id, and the mapping from a user name / email / display name to an id,
   last for the life of the process. A provider process lives for one Pulumi operation, and a
@@ -30,15 +31,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from kiro_provider import boto_clients
 from kiro_provider.controlplane import Group, User
 from kiro_provider.errors import DirectoryError, NotFoundError, ValidationError
 
-#: The IAM actions this adapter calls; quoted in every access error.
-REQUIRED_ACTIONS = (
+#: The IAM actions this adapter calls; quoted in every access error (and, with Kiro's own, in
+#: the AWS control plane's).
+IDENTITY_STORE_ACTIONS = (
     "identitystore:GetUserId",
     "identitystore:DescribeUser",
     "identitystore:GetGroupId",
@@ -54,16 +55,6 @@ MEMBERS_TTL_SECONDS = 30.0
 #: Up to this many unknown members are described one by one; more and the whole store is read
 #: with ListUsers (100 users a call) instead, so 10,000 members cost ~100 calls, not 10,000.
 DESCRIBE_LIMIT = 50
-
-# Throttling is retried by botocore's standard mode (exponential backoff with jitter, and a
-# retry quota so a struggling service is not hammered); explicit timeouts so a dead endpoint
-# fails a Pulumi operation in seconds rather than hanging a worker thread.
-_CLIENT_CONFIG = Config(
-    # botocore's max_attempts counts retries: 6 retries, 7 attempts (under a minute of backoff).
-    retries={"mode": "standard", "max_attempts": 6},
-    connect_timeout=5,
-    read_timeout=20,
-)
 
 # AWS documents ``d-[0-9a-f]{10}`` or a UUID (botocore's model). moto's sso-admin makes
 # ``d-`` + 10 random lower-case letters and digits, so the ``d-`` form accepts [0-9a-z].
@@ -97,37 +88,18 @@ class _StoreCache:
 
 _caches: dict[_Key, _StoreCache] = {}
 _caches_lock = threading.Lock()
-_clients: dict[tuple[str, str | None], Any] = {}
-_clients_lock = threading.Lock()
 
 
 def clear_cache() -> None:
     """Forget every cached lookup and client of this process (for tests)."""
     with _caches_lock:
         _caches.clear()
-    with _clients_lock:
-        _clients.clear()
+    boto_clients.clear_clients()
 
 
 def identitystore_client(region: str, endpoint_url: str | None = None) -> Any:
-    """The process-wide ``identitystore`` client for (region, endpoint), built on first use.
-
-    boto3 clients are thread-safe once built, but building one from boto3's default session is
-    not; so each client gets its own Session, built under the lock.
-    """
-    key = (region, endpoint_url)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            session = boto3.session.Session()
-            client = session.client(
-                "identitystore",
-                region_name=region,
-                endpoint_url=endpoint_url,
-                config=_CLIENT_CONFIG,
-            )
-            _clients[key] = client
-        return client
+    """The process-wide ``identitystore`` client for (region, endpoint), built on first use."""
+    return boto_clients.client("identitystore", region, endpoint_url)
 
 
 def _cache_for(key: _Key) -> _StoreCache:
@@ -370,7 +342,7 @@ class IdentityCenterDirectory:
 
     def _directory_error(self, operation: str, err: ClientError | BotoCoreError) -> DirectoryError:
         where = f"identity store {self._identity_store_id} in {self._region}"
-        needs = "The caller needs " + ", ".join(REQUIRED_ACTIONS) + " on it."
+        needs = "The caller needs " + ", ".join(IDENTITY_STORE_ACTIONS) + " on it."
         if not isinstance(err, ClientError):
             return DirectoryError(f"IAM Identity Center {operation} failed for {where}: {err}")
         code = _error_code(err)

@@ -41,3 +41,11 @@ def is_start_of_month(value: datetime) -> bool:
     """Whether ``value`` is exactly 00:00:00.000000 UTC on a 1st."""
     value = ensure_utc(value)
     return value == start_of_month(value)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """``value`` as ISO-8601 UTC with a ``Z`` (``2026-12-01T00:00:00Z``), or None: the form of
+    every instant the resources output and kiroctl prints."""
+    if value is None:
+        return None
+    return f"{ensure_utc(value).replace(tzinfo=None).isoformat(timespec='seconds')}Z"

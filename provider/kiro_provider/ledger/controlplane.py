@@ -25,16 +25,18 @@ from kiro_provider.controlplane import (
     ProfileSettings,
     User,
     UserSubscription,
+    check_settings,
+    unknown_profile,
 )
 from kiro_provider.directory.base import Directory
 from kiro_provider.domain.billing import monthly_bill, parse_month
 from kiro_provider.domain.subscription import activate
 from kiro_provider.domain.tiers import PriceTable, Tier, parse_tier
-from kiro_provider.errors import ConflictError, NotFoundError, ValidationError, shown
+from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 from kiro_provider.ledger import tables as t
-from kiro_provider.ledger.ownership import resolve_owner
 from kiro_provider.ledger.store import Ledger
 from kiro_provider.ledger.unit import UnitOfWork, WriteNeeded
+from kiro_provider.ownership import assignment_subject, resolve_claim
 
 _T = TypeVar("_T")
 
@@ -92,9 +94,8 @@ class LedgerControlPlane:
         with self._write(profile) as work:
             work.load_users({user_id})
             current = work.assignment(user_id)
-            what = f"user {user.user_name!r} in profile {profile!r}"
-            new_owner = resolve_owner(
-                current is not None, current.owner if current else None, owner, adopt, what, "user"
+            new_owner = resolve_claim(
+                current, "user", user.user_name, profile, owner=owner, adopt=adopt
             )
             work.set_assignment(user_id, Assignment(None, tier, new_owner))
             work.reconcile({user_id: user.user_name})
@@ -129,7 +130,7 @@ class LedgerControlPlane:
             try:
                 state = activate(row.state if row else None, work.now)
             except ConflictError as exc:
-                where = f"user {user.user_name!r} in profile {profile!r}"
+                where = assignment_subject("user", user.user_name, profile)
                 raise ConflictError(f"user: {where}: {exc.message}", field="user") from exc
             work.set_state(user_id, state)
             return work.user_view(user_id)
@@ -168,9 +169,8 @@ class LedgerControlPlane:
         members = {u.user_id: u.user_name for u in self.directory.members(group_id)}
         with self._write(profile) as work:
             current = t.load_group(work.conn, profile, group_id)
-            what = f"group {group.group_name!r} in profile {profile!r}"
-            new_owner = resolve_owner(
-                current is not None, current.owner if current else None, owner, adopt, what, "group"
+            new_owner = resolve_claim(
+                current, "group", group.group_name, profile, owner=owner, adopt=adopt
             )
             wanted = t.GroupRow(group_id, group.group_name, tier, new_owner)
             work.set_group(group_id, current, wanted)
@@ -215,7 +215,7 @@ class LedgerControlPlane:
         self, profile: str, *, overages_enabled: bool, overage_cap: object = None
     ) -> ProfileSettings:
         """Turn overages on or off for the whole profile (R8); any cap is a ValidationError."""
-        _check_settings(overages_enabled, overage_cap)
+        check_settings(overages_enabled, overage_cap)
         with self._write(profile) as work:
             work.set_overages(t.load_overages(work.conn, profile), overages_enabled)
             return ProfileSettings(profile, overages_enabled)
@@ -317,26 +317,9 @@ def _check_profile_name(profile: object) -> None:
 def _require_profile(conn: sqlite3.Connection, profile: str) -> None:
     """NotFoundError listing the known profiles unless ``profile`` exists."""
     if not t.profile_exists(conn, profile):
-        known = ", ".join(t.profile_names(conn))
-        raise NotFoundError(
-            f"profile: {shown(profile)} does not exist; known profiles: {known}", field="profile"
-        )
+        raise unknown_profile(profile, t.profile_names(conn))
 
 
 def _check_owner(owner: object) -> None:
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
         raise ValidationError(f"owner: {owner!r} is not a valid owner", field="owner")
-
-
-def _check_settings(overages_enabled: object, overage_cap: object) -> None:
-    if overage_cap is not None:
-        raise ValidationError(
-            f"overage_cap: {overage_cap!r} is not supported: custom overage caps are not "
-            "supported by Kiro yet; leave overage_cap unset",
-            field="overage_cap",
-        )
-    if not isinstance(overages_enabled, bool):
-        raise ValidationError(
-            f"overages_enabled: {overages_enabled!r} is not a boolean; expected true or false",
-            field="overages_enabled",
-        )

@@ -8,7 +8,7 @@ camelCase <-> snake_case, the resource's owner is derived from its URN (the Pyth
 as an input), and a lookup from the id alone lets ``pulumi import`` adopt what exists.
 
 Unknown values need no translation: the engine sends them as the very sentinel string the
-dynamic providers use (``resources.base.UNKNOWN``) and reads that string back as unknown.
+dynamic providers use (``resources.args.UNKNOWN``) and reads that string back as unknown.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import Any
 
 import pydantic
 
-from kiro_provider.config import STACK_CONFIG_KEYS
+from kiro_provider.config import STACK_SETTINGS
 from kiro_provider.domain.tiers import Status, Tier
 from kiro_provider.plugin.names import camel
 from kiro_provider.resources.args import (
@@ -58,36 +58,9 @@ RESOURCES = (
     ResourceSpec("ProfileSettings", ProfileSettingsArgs, "pulumi_kiro.profile_settings"),
 )
 
-# The provider configuration (namespace ``kiro``): config.py owns the keys, this table their
-# documentation in the schema; a unit test fails when a key is missing here.
-CONFIG: dict[str, str] = {
-    "kiro:ledger": "Path of the embedded ledger (SQLite), relative to the Pulumi project; "
-    "default `.kiro/ledger.db`. Environment: `KIRO_LEDGER`.",
-    "kiro:profile": "Kiro profile a resource manages when it names none; default `default`. "
-    "Environment: `KIRO_PROFILE`.",
-    "kiro:directory": "Where users and groups come from: `ledger` (default) or "
-    "`identitycenter`. Environment: `KIRO_DIRECTORY`.",
-    "kiro:identityStoreId": "IAM Identity Center identity store id (directory "
-    "`identitycenter`). Environment: `KIRO_IDENTITY_STORE_ID`.",
-    "kiro:identityStoreRegion": "Region of the identity store. Environment: "
-    "`KIRO_IDENTITY_STORE_REGION`.",
-    "kiro:controlPlane": "`ledger` (default: the embedded control plane) or `aws` (Kiro's own "
-    "service, experimental). Environment: `KIRO_CONTROL_PLANE`.",
-    "kiro:kiroRegion": "Region of the Kiro profile (control plane `aws`): `us-east-1` or "
-    "`eu-central-1`. Environment: `KIRO_REGION`.",
-    "kiro:identityCenterInstanceArn": "IAM Identity Center instance ARN (control plane `aws`). "
-    "Environment: `KIRO_IDENTITY_CENTER_INSTANCE_ARN`.",
-    "kiro:identityCenterRegion": "Region of IAM Identity Center; defaults to the identity "
-    "store's. Environment: `KIRO_IDENTITY_CENTER_REGION`.",
-    "kiro:applicationArn": "ARN of the Kiro application in IAM Identity Center (control plane "
-    "`aws`). Environment: `KIRO_APPLICATION_ARN`.",
-    "kiro:qEndpoint": "Endpoint override of Kiro's assignments service. Environment: "
-    "`KIRO_Q_ENDPOINT`.",
-    "kiro:userSubscriptionsEndpoint": "Endpoint override of Kiro's subscription listings. "
-    "Environment: `KIRO_USER_SUBSCRIPTIONS_ENDPOINT`.",
-    "kiro:codewhispererEndpoint": "Endpoint override of Kiro's profiles service. Environment: "
-    "`KIRO_CODEWHISPERER_ENDPOINT`.",
-}
+#: The provider configuration (namespace ``kiro``): each key's description, from config.py's
+#: one table of settings.
+CONFIG: dict[str, str] = {setting.key: setting.description for setting in STACK_SETTINGS}
 
 _MEMBER_FIELDS = {
     "user_id": ({"type": "string"}, "IAM Identity Center user id."),
@@ -224,8 +197,8 @@ def _types() -> dict[str, Any]:
 
 def _config() -> dict[str, Any]:
     variables = {
-        key.removeprefix(f"{PACKAGE}:"): {"type": "string", "description": CONFIG[key]}
-        for key in STACK_CONFIG_KEYS
+        key.removeprefix(f"{PACKAGE}:"): {"type": "string", "description": description}
+        for key, description in CONFIG.items()
     }
     return {"variables": variables}
 

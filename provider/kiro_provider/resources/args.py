@@ -1,8 +1,8 @@
 """Inputs of the three resources: each field validated and described once, here.
 
-The descriptions are the documentation of record: the SDK docstrings and (later) the package
-schema are generated from these models. Validation errors name the field, the value given and
-what would be valid.
+The descriptions are the documentation of record: the package schema is generated from these
+models, and a test holds the SDK constructors' docstrings to the same words. Validation errors
+name the field, the value given and what would be valid.
 """
 
 from __future__ import annotations
@@ -12,11 +12,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
+from kiro_provider.controlplane import refuse_overage_cap
 from kiro_provider.domain.tiers import Tier, parse_tier
 from kiro_provider.errors import ValidationError
 
 MAX_REFERENCE_LENGTH = 256
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+#: What the Python SDK puts in place of a value unknown during preview (an output of a resource
+#: not created yet); the plugin reads the engine's unknowns back as this string too.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def is_unknown(value: object) -> bool:
+    """True for a value not known yet during preview."""
+    return isinstance(value, str) and value == UNKNOWN
 
 
 def directory_reference(value: str, field: str) -> str:
@@ -94,7 +103,7 @@ class SubscriptionArgs(ResourceArgs):
     @field_validator("user")
     @classmethod
     def _user(cls, value: str) -> str:
-        return value if value == _UNKNOWN else directory_reference(value, "user")
+        return value if is_unknown(value) else directory_reference(value, "user")
 
     @field_validator("tier", mode="before")
     @classmethod
@@ -117,7 +126,7 @@ class GroupAssignmentArgs(ResourceArgs):
     @field_validator("group")
     @classmethod
     def _group(cls, value: str) -> str:
-        return value if value == _UNKNOWN else directory_reference(value, "group")
+        return value if is_unknown(value) else directory_reference(value, "group")
 
     @field_validator("tier", mode="before")
     @classmethod
@@ -142,9 +151,8 @@ class ProfileSettingsArgs(ProfileArgs):
     @field_validator("overage_cap")
     @classmethod
     def _no_cap(cls, value: Any) -> None:
-        if value is not None:
-            raise ValueError(
-                f"overage_cap: {value!r}: custom overage caps are not supported by Kiro yet; "
-                "remove overage_cap (overages_enabled=True allows unlimited overages)"
-            )
+        try:
+            refuse_overage_cap(value)
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from None
         return None

@@ -34,9 +34,6 @@ from kiro_provider.config import (
 from kiro_provider.controlplane import ControlPlane
 from kiro_provider.errors import KiroError
 
-#: What the Python SDK puts in place of a value unknown during preview.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
 # Stack config keys the providers read (namespace "kiro"): one list, kept in config.py.
 _CONFIG_KEYS = STACK_CONFIG_KEYS
 
@@ -77,11 +74,6 @@ def _loaded_config(
 def control_plane(owner: str | None) -> ControlPlane:
     """The control plane, acting for ``owner`` (recorded as the actor in the history)."""
     return open_control_plane(current_config(), actor=f"pulumi:{owner or 'unknown'}")
-
-
-def is_unknown(value: object) -> bool:
-    """True for a value not known yet during preview (an output of a resource not created)."""
-    return isinstance(value, str) and value == UNKNOWN
 
 
 # ReadResult takes the live inputs from SDK 3.216 on, and refresh then diffs against them. On

@@ -11,21 +11,19 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from kiro_provider.controlplane import ControlPlane, GroupSubscription
-from kiro_provider.errors import ConflictError, KiroError, NotFoundError
-from kiro_provider.resources.args import GroupAssignmentArgs
+from kiro_provider.controlplane import GroupSubscription
+from kiro_provider.errors import KiroError, NotFoundError
+from kiro_provider.resources.args import UNKNOWN, GroupAssignmentArgs, is_unknown
 from kiro_provider.resources.base import (
-    UNKNOWN,
     KiroResourceProvider,
     checked,
     control_plane,
     current_config,
-    is_unknown,
     parse_args,
     read_result,
     translate,
 )
-from kiro_provider.resources.outputs import changed_keys, resolve_profile
+from kiro_provider.resources.outputs import changed_keys, check_claim, resolve_profile
 
 
 class GroupAssignmentProvider(KiroResourceProvider):
@@ -49,9 +47,11 @@ class GroupAssignmentProvider(KiroResourceProvider):
         }
         if is_unknown(args.group):
             return inputs
-        inputs["group_id"] = cp.find_group(args.group).group_id
+        group = cp.find_group(args.group)
+        inputs["group_id"] = group.group_id
         if olds.get("group_id") != inputs["group_id"] or olds.get("profile") != inputs["profile"]:
-            _check_claim(cp, inputs)
+            view = cp.describe_group(inputs["profile"], group.group_id)
+            check_claim(view, "group", group.group_name, inputs)
         return inputs
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -104,25 +104,6 @@ def _membership_changed(olds: dict[str, Any]) -> bool:
     except NotFoundError:
         return False  # the group vanished: refresh reports it, update would fail
     return applied != set(current)
-
-
-def _check_claim(cp: ControlPlane, inputs: dict[str, Any]) -> None:
-    """Refuse, at preview, a group assignment that another owner manages."""
-    view = cp.describe_group(inputs["profile"], inputs["group_id"])
-    if view is None or view.owner == inputs["owner"]:
-        return
-    if view.owner is not None:
-        raise ConflictError(
-            f"group: {inputs['group']!r} is already assigned in profile {inputs['profile']!r} "
-            f"by {view.owner}; remove it there first",
-            field="group",
-        )
-    if not inputs["adopt"]:
-        raise ConflictError(
-            f"group: {inputs['group']!r} is already assigned {view.tier.value} in profile "
-            f"{inputs['profile']!r} outside Pulumi; set adopt=True to manage it",
-            field="group",
-        )
 
 
 def _apply(props: dict[str, Any]) -> GroupSubscription:

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
-from kiro_provider.controlplane import ControlPlane
+from kiro_provider.controlplane import ControlPlane, require_profile
 from kiro_provider.domain.tiers import parse_tier
-from kiro_provider.errors import NotFoundError, shown
-from kiro_provider.resources.base import is_unknown
-
-
-def iso(moment: datetime | None) -> str | None:
-    """An instant as ISO-8601 UTC with a ``Z`` (the form every output and kiroctl uses)."""
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+from kiro_provider.ownership import Owned, resolve_claim
+from kiro_provider.resources.args import is_unknown
 
 
 def resolve_profile(cp: ControlPlane, declared: str | None, default: str) -> str:
     """The profile a resource manages: the declared one, else the stack's default; it must
     exist in the control plane."""
-    profile = declared or default
-    known = cp.profiles()
-    if profile not in known:
-        raise NotFoundError(
-            f"profile: {shown(profile)} is not a Kiro profile here; "
-            f"known profiles: {', '.join(known)}",
-            field="profile",
-        )
-    return profile
+    return require_profile(cp, declared or default)
+
+
+def check_claim(current: Owned | None, field: str, name: str, inputs: Mapping[str, Any]) -> None:
+    """Refuse, at preview, the ``field`` assignment of ``name`` (found as ``current``) that the
+    write would refuse: another owner's, or one made outside Pulumi without ``adopt``."""
+    owner, adopt = inputs["owner"], inputs["adopt"]
+    resolve_claim(current, field, name, inputs["profile"], owner=owner, adopt=adopt)
 
 
 def _same(key: str, old: Any, new: Any) -> bool:

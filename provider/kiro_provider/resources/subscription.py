@@ -11,22 +11,21 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from kiro_provider.controlplane import ControlPlane, UserSubscription
+from kiro_provider.controlplane import UserSubscription
+from kiro_provider.domain.calendar import iso_utc
 from kiro_provider.domain.tiers import Status
-from kiro_provider.errors import ConflictError, KiroError, NotFoundError
-from kiro_provider.resources.args import SubscriptionArgs
+from kiro_provider.errors import KiroError, NotFoundError
+from kiro_provider.resources.args import UNKNOWN, SubscriptionArgs, is_unknown
 from kiro_provider.resources.base import (
-    UNKNOWN,
     KiroResourceProvider,
     checked,
     control_plane,
     current_config,
-    is_unknown,
     parse_args,
     read_result,
     translate,
 )
-from kiro_provider.resources.outputs import changed_keys, iso, resolve_profile
+from kiro_provider.resources.outputs import changed_keys, check_claim, resolve_profile
 
 
 class SubscriptionProvider(KiroResourceProvider):
@@ -51,9 +50,11 @@ class SubscriptionProvider(KiroResourceProvider):
         }
         if is_unknown(args.user):
             return inputs
-        inputs["user_id"] = cp.find_user(args.user).user_id
+        user = cp.find_user(args.user)
+        inputs["user_id"] = user.user_id
         if olds.get("user_id") != inputs["user_id"] or olds.get("profile") != inputs["profile"]:
-            _check_claim(cp, inputs)
+            view = cp.describe_user(inputs["profile"], user.user_id)
+            check_claim(view.direct if view else None, "user", user.user_name, inputs)
         return inputs
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -94,26 +95,6 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in _INPUT_KEYS}
 
 
-def _check_claim(cp: ControlPlane, inputs: dict[str, Any]) -> None:
-    """Refuse, at preview, a direct subscription that another owner manages."""
-    view = cp.describe_user(inputs["profile"], inputs["user_id"])
-    direct = view.direct if view else None
-    if direct is None or direct.owner == inputs["owner"]:
-        return
-    if direct.owner is not None:
-        raise ConflictError(
-            f"user: {inputs['user']!r} already has a direct subscription in profile "
-            f"{inputs['profile']!r} managed by {direct.owner}; remove it there first",
-            field="user",
-        )
-    if not inputs["adopt"]:
-        raise ConflictError(
-            f"user: {inputs['user']!r} already has a direct {direct.tier.value} subscription in "
-            f"profile {inputs['profile']!r} made outside Pulumi; set adopt=True to manage it",
-            field="user",
-        )
-
-
 def _subscribe(props: dict[str, Any]) -> UserSubscription:
     try:
         return control_plane(props.get("owner")).subscribe_user(
@@ -137,6 +118,6 @@ def outputs(view: UserSubscription, props: dict[str, Any]) -> dict[str, Any]:
         "status": view.status.value,
         "effective_tier": view.effective_tier.value,
         "pending_tier": view.pending_tier.value if view.pending_tier else None,
-        "pending_effective_at": iso(view.pending_effective_at),
+        "pending_effective_at": iso_utc(view.pending_effective_at),
         "credits": view.credits,
     }

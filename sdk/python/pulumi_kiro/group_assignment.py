@@ -29,10 +29,14 @@ class GroupAssignment(KiroResource, module="kiro", name="GroupAssignment"):
     ) -> None:
         """Subscribe every member of ``group`` at ``tier``.
 
-        :param group: IAM Identity Center group id or display name (may be an Output).
-        :param tier: ``Pro``, ``Pro+`` or ``Power``, any case.
-        :param profile: Kiro profile; defaults to stack config ``kiro:profile``, else ``default``.
-        :param adopt: take over a group assignment made outside Pulumi instead of failing.
+        :param group: The group whose members to subscribe: IAM Identity Center group id or display
+            name. Members added later are subscribed on the next `pulumi up`.
+        :param tier: The plan for every member: `Pro`, `Pro+` or `Power`. A user subscribed several
+            ways holds one subscription at the highest tier assigned.
+        :param profile: Kiro profile to manage (one per AWS account and region). Defaults to the
+            stack config `kiro:profile`, else `default`. Changing it replaces the resource.
+        :param adopt: Take over an assignment that already exists and is managed by no other
+            resource (made in the console or with kiroctl) instead of failing.
         """
         inputs: dict[str, Any] = {"group": group, "tier": tier, "profile": profile, "adopt": adopt}
         super().__init__(GroupAssignmentProvider, resource_name, inputs, opts)

@@ -23,9 +23,12 @@ class ProfileSettings(KiroResource, module="kiro", name="ProfileSettings"):
     ) -> None:
         """Manage the profile's settings.
 
-        :param overages_enabled: allow overages for every user and group of the profile.
-        :param overage_cap: not supported by Kiro yet: any value fails the preview.
-        :param profile: Kiro profile; defaults to stack config ``kiro:profile``, else ``default``.
+        :param overages_enabled: Let every user and group of the profile keep working past their
+            plan's credits, billed per credit. Off by default; deleting the resource turns it off.
+        :param overage_cap: Reserved: Kiro does not support custom overage caps yet, so any value is
+            rejected.
+        :param profile: Kiro profile to manage (one per AWS account and region). Defaults to the
+            stack config `kiro:profile`, else `default`. Changing it replaces the resource.
         """
         inputs = {
             "overages_enabled": overages_enabled,

@@ -29,10 +29,14 @@ class Subscription(KiroResource, module="kiro", name="Subscription"):
     ) -> None:
         """Subscribe ``user`` at ``tier``.
 
-        :param user: IAM Identity Center user id, user name or email (may be an Output).
-        :param tier: ``Pro``, ``Pro+`` or ``Power``, any case (``PRO_PLUS`` works).
-        :param profile: Kiro profile; defaults to stack config ``kiro:profile``, else ``default``.
-        :param adopt: take over a subscription made outside Pulumi instead of failing.
+        :param user: The user to subscribe: IAM Identity Center user id, user name or email. Naming
+            the same person another way is no change; another person replaces the resource.
+        :param tier: The plan: `Pro`, `Pro+` or `Power` (any case; `PRO_PLUS` works). An upgrade
+            takes effect at once, a downgrade at 00:00 UTC on the 1st of next month.
+        :param profile: Kiro profile to manage (one per AWS account and region). Defaults to the
+            stack config `kiro:profile`, else `default`. Changing it replaces the resource.
+        :param adopt: Take over an assignment that already exists and is managed by no other
+            resource (made in the console or with kiroctl) instead of failing.
         """
         inputs: dict[str, Any] = {"user": user, "tier": tier, "profile": profile, "adopt": adopt}
         super().__init__(SubscriptionProvider, resource_name, inputs, opts)

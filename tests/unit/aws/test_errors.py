@@ -153,7 +153,7 @@ def test_a_wrong_signing_region_is_refused(fake: FakeServer, seeded: env.Seeded)
 def test_no_credentials(
     cp: AwsControlPlane, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    from kiro_provider.aws.clients import clear_clients
+    from kiro_provider.boto_clients import clear_clients
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)

@@ -17,7 +17,7 @@ from .support import Run
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "kiroctl.md"
 
-#: The commands issue #2 asks for, exactly.
+#: Every command kiroctl must have, exactly.
 SPEC_COMMANDS = {
     "directory",
     "directory add-user",

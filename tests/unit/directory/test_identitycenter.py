@@ -27,7 +27,7 @@ from kiro_provider.controlplane import Group, User
 from kiro_provider.directory import identitycenter
 from kiro_provider.directory.base import Directory
 from kiro_provider.directory.identitycenter import (
-    REQUIRED_ACTIONS,
+    IDENTITY_STORE_ACTIONS,
     IdentityCenterDirectory,
     clear_cache,
     identitystore_client,
@@ -443,7 +443,7 @@ def test_access_denied_is_a_directory_error_naming_the_actions(
             lookup()
         message = str(caught.value)
         assert "denied" in message and STORE in message and "not authorized" in message
-        assert all(action in message for action in REQUIRED_ACTIONS)
+        assert all(action in message for action in IDENTITY_STORE_ACTIONS)
 
 
 def test_access_denied_while_paging_is_a_directory_error(

@@ -18,7 +18,8 @@ from kiro_provider.domain.tiers import Tier
 from kiro_provider.plugin import provider as plugin_provider
 from kiro_provider.plugin.provider import KiroProvider, owner_of, stack_config, to_python, to_wire
 from kiro_provider.resources import SubscriptionProvider
-from kiro_provider.resources.base import UNKNOWN, ProviderError
+from kiro_provider.resources.args import UNKNOWN
+from kiro_provider.resources.base import ProviderError
 from tests.e2e.harness import REPO
 
 from .conftest import World

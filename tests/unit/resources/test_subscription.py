@@ -8,7 +8,8 @@ import pytest
 
 from kiro_provider.domain.tiers import Tier
 from kiro_provider.resources import SubscriptionProvider
-from kiro_provider.resources.base import UNKNOWN, ProviderError
+from kiro_provider.resources.args import UNKNOWN
+from kiro_provider.resources.base import ProviderError
 from tests.unit.resources.conftest import World
 
 OWNER = "proj/stack/alice"
