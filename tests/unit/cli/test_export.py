@@ -211,6 +211,19 @@ def test_order_does_not_depend_on_the_control_planes_order() -> None:
     assert declared == sorted(declared)
 
 
+def test_the_tier_declared_is_the_direct_assignments_not_the_highest() -> None:
+    # Pro direct, Power through a group: the subscription in force is Power; the direct
+    # assignment, which is what the Subscription resource declares, is Pro.
+    both = UserSubscription(
+        "default", "sub-b", User("id-b", "bea"), Status.ACTIVE, Tier.POWER, Tier.POWER, None, None,
+        (Assignment(None, Tier.PRO, None), Assignment("gid-ops", Tier.POWER, None)),
+    )  # fmt: skip
+    (declared,) = exported(
+        ListedPlane(users=[both], groups=[group("ops", Tier.POWER)])
+    ).subscriptions
+    assert (declared.reference, declared.tier) == ("bea", Tier.PRO)
+
+
 def test_left_out_canceled_group_only_and_managed_elsewhere() -> None:
     through_group = UserSubscription(
         "default", "sub-g", User("id-g", "gail"), Status.PENDING, Tier.PRO, Tier.PRO, None, None,
