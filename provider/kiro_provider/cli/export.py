@@ -107,6 +107,11 @@ class _Claim:
     base: str
     exact: bool  # the base is the user or group name unchanged
 
+    @property
+    def key(self) -> tuple[int, str]:
+        """Tells claims apart (a user's id and a group's may look alike)."""
+        return (self.rank, self.ident)
+
 
 def read_profile(
     plane: ControlPlane, profile: str, config: Mapping[str, str] | None = None
@@ -152,8 +157,8 @@ def read_profile(
         profile=profile,
         config=config,
         overages_enabled=settings.overages_enabled,
-        groups=_sorted(Declared(names[c.ident], ref, tier, note) for c, ref, tier, note in groups),
-        subscriptions=_sorted(Declared(names[c.ident], ref, tier) for c, ref, tier in direct),
+        groups=_sorted(Declared(names[c.key], ref, tier, note) for c, ref, tier, note in groups),
+        subscriptions=_sorted(Declared(names[c.key], ref, tier) for c, ref, tier in direct),
         group_only=group_only,
         canceled=canceled,
         managed_elsewhere=tuple(sorted(managed)),
@@ -201,8 +206,8 @@ def _claim(rank: int, ident: str, name: str, base: str, kind: str) -> _Claim:
     return _Claim(rank, ident, base, exact)
 
 
-def resource_names(claims: Iterable[_Claim]) -> dict[str, str]:
-    """A unique resource name for each claim, by its ``ident``.
+def resource_names(claims: Iterable[_Claim]) -> dict[tuple[int, str], str]:
+    """A unique resource name for each claim, by its ``key``.
 
     Everyone whose base is unique keeps it. Of several with one base, the first (the name
     unchanged before the one made safe; settings, then groups, then users; then by id) keeps
@@ -213,10 +218,10 @@ def resource_names(claims: Iterable[_Claim]) -> dict[str, str]:
     for claim in claims:
         by_base[claim.base].append(claim)
     taken = set(by_base)  # a suffixed name never takes another resource's plain name
-    names: dict[str, str] = {}
+    names: dict[tuple[int, str], str] = {}
     for base in sorted(by_base):
         first, *others = sorted(by_base[base], key=lambda c: (not c.exact, c.rank, c.ident))
-        names[first.ident] = base
+        names[first.key] = base
         for claim in others:
             digest = hashlib.sha256(claim.ident.encode()).hexdigest()
             length = SUFFIX_LENGTH
@@ -224,7 +229,7 @@ def resource_names(claims: Iterable[_Claim]) -> dict[str, str]:
                 length += 2
             name = f"{base}-{digest[:length]}"
             taken.add(name)
-            names[claim.ident] = name
+            names[claim.key] = name
     return names
 
 

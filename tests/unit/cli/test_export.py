@@ -161,6 +161,14 @@ def test_a_collision_gets_an_id_suffix_and_the_unchanged_name_keeps_the_plain_on
     assert (groups["ops"], users["ops"]) == ("ops", f"ops-{suffix('u-5')}")
 
 
+def test_a_user_and_a_group_with_one_id_get_a_name_each() -> None:
+    plane = ListedPlane(
+        users=[direct("ops", user_id="same")], groups=[group("ops", group_id="same")]
+    )
+    result = exported(plane)
+    assert (result.groups[0].name, result.subscriptions[0].name) == ("ops", f"ops-{suffix('same')}")
+
+
 def test_a_suffix_does_not_move_when_other_users_come_and_go() -> None:
     few = ListedPlane(users=[direct("a.b", user_id="u-1"), direct("a_b", user_id="u-2")])
     many = ListedPlane(
