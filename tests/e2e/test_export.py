@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from kiro_provider.ledger import open_ledger
 from tests.e2e.harness import KIROCTL, engine_bin, engine_env
 from tests.e2e.test_aws_lifecycle import KIROCTL_ENV
 from tests.fakes import environment as fake_aws
@@ -125,11 +126,17 @@ def export_then_adopt(
 # --- the ledger -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ledger_console(tmp_path: Path) -> Console:
+@pytest.fixture(params=["default", "eu"])
+def ledger_console(tmp_path: Path, request: pytest.FixtureRequest) -> Console:
+    """The profile by hand on a ledger, in ``default`` or in ``eu`` (which reaches pulumi only
+    through the exported project config, as the ledger's path does)."""
     (tmp_path / "backend").mkdir()
     ledger = tmp_path / "kiro" / "ledger.db"
-    console = Console(tmp_path, {}, ("--ledger", str(ledger), "--now", MID_NOVEMBER))
+    (tmp_path / "kiro").mkdir()
+    open_ledger(str(ledger)).create_profile(request.param)
+    console = Console(
+        tmp_path, {"KIRO_PROFILE": request.param}, ("--ledger", str(ledger), "--now", MID_NOVEMBER)
+    )
     for name in ("alice", "bob", "carol", "dave", *MORE_USERS):
         console.kiroctl("directory", "add-user", name, "--email", f"{name}@example.com")
     for name, members in GROUPS.items():
@@ -142,11 +149,16 @@ def ledger_console(tmp_path: Path) -> Console:
     return console
 
 
-@pytest.mark.parametrize("language", ["python", "yaml"])
+@pytest.mark.parametrize(
+    ("language", "ledger_console"),
+    [("python", "default"), ("yaml", "eu")],
+    indirect=["ledger_console"],
+)
 def test_export_then_up_on_the_ledger_changes_nothing(
     ledger_console: Console, language: str
 ) -> None:
     ledger = Path(ledger_console.kiroctl_args[1])
+    profile = ledger_console.kiroctl_env["KIRO_PROFILE"]
     before = assignments(ledger)
 
     def only_ownership_was_recorded() -> None:
@@ -155,9 +167,11 @@ def test_export_then_up_on_the_ledger_changes_nothing(
         assert {row[-1] for row in before} == {None}
         # 3 direct; engineering's 3 members and design's 3: each now the stack's.
         assert len(after) == 9
-        assert {owner.rsplit("/", 1)[0] for *_, owner in after} == {"kiro-default/dev"}
+        assert {owner.rsplit("/", 1)[0] for *_, owner in after} == {f"kiro-{profile}/dev"}
+        assert {row[0] for row in after} == {profile}
 
-    # The ledger is named only by the exported Pulumi.yaml; the clock as for kiroctl.
+    # The ledger and profile are named only by the exported Pulumi.yaml; the clock as for
+    # kiroctl.
     pulumi_env = {"KIRO_SIMULATED_NOW": MID_NOVEMBER}
     export_then_adopt(ledger_console, language, pulumi_env, only_ownership_was_recorded)
 
