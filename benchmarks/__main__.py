@@ -1,6 +1,7 @@
 """pulumi-kiro next to Pulumi's own floor: one command, one table.
 
 Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--members 10000]
+                      [--export-users 5000] [--export-groups 50]
 
 Example (a tiny run, ~1 minute): benchmarks/run --sizes 5 --repeat 1 --ops 200 --members 500
 """
@@ -16,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import engine, ledger
+from benchmarks import engine, export, ledger
 
 #: The targets.
 RATIO_TARGET = 1.10
@@ -24,6 +25,7 @@ PROVIDER_BYTES_TARGET = 200
 STATE_BYTES_TARGET = 2048
 GROUP_SECONDS_TARGET = 2.0
 RATIO_SIZES = (1000, 3000)
+EXPORT_SECONDS_TARGET = 5.0
 
 
 @dataclass
@@ -56,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows += _size_rows(runs[largest][:2], engine.measure_naive())
     _progress(f"ledger: {args.ops:,} ops; groups of {args.members:,}")
     rows += _ledger_rows(args.ops, args.members)
+    _progress(f"kiroctl export: {args.export_users:,} direct, {args.export_groups} groups")
+    rows += _export_rows(args.export_users, args.export_groups, args.repeat)
     rows += _memory_rows(largest, *runs[largest][:2])
     _print(rows, args.repeat)
     print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
@@ -86,6 +90,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--ops", type=int, default=2000, help="operations per ledger rate")
     parser.add_argument("--members", type=int, default=10_000, help="size of the big group")
+    parser.add_argument(
+        "--export-users", type=int, default=5000, help="direct subscriptions to export"
+    )
+    parser.add_argument("--export-groups", type=int, default=50, help="group assignments to export")
     return parser.parse_args(argv)
 
 
@@ -175,6 +183,24 @@ def _ledger_rows(ops: int, members: int) -> list[Row]:
             f"<= {GROUP_SECONDS_TARGET:.0f} {_verdict(embedded <= GROUP_SECONDS_TARGET)}"),
         Row(f"group of {members:,}, Identity Center/moto (s)", f"{moto:.2f}", "", "", ""),
     ]  # fmt: skip
+
+
+def _export_rows(users: int, groups: int, repeat: int) -> list[Row]:
+    """kiroctl export of a profile of that size, in each language; no reference to compare."""
+    rows = []
+    for language in export.LANGUAGES:
+        seconds = export.measure_export(users, groups, language, repeat)
+        ok = seconds.median <= EXPORT_SECONDS_TARGET
+        rows.append(
+            Row(
+                f"kiroctl export --format {language}, {users:,} direct + {groups} groups (s)",
+                _spread(seconds, "{:.2f}"),
+                "",
+                "",
+                f"<= {EXPORT_SECONDS_TARGET:.0f} {_verdict(ok)}",
+            )
+        )
+    return rows
 
 
 def _memory_rows(size: int, kiro: engine.StackRun, floor: engine.StackRun) -> list[Row]:

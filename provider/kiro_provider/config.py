@@ -12,6 +12,7 @@ come from IAM Identity Center. The identitystore endpoint is botocore's own
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -383,3 +384,18 @@ def open_directory(config: KiroConfig, ledger: Ledger) -> Directory:
     from kiro_provider.ledger import LedgerDirectory
 
     return LedgerDirectory(ledger)
+
+
+def stack_config(config: KiroConfig) -> dict[str, str]:
+    """The ``kiro:*`` stack config that makes a Pulumi program reach what ``config`` reaches:
+    every setting that differs from its default, in the order of the table above. The ledger
+    is named whenever the ledger is the control plane (a program's default ledger lives in its
+    own project directory, so it is never the same file); the clock is not stack config."""
+    defaults = {f.name: f.default for f in dataclasses.fields(KiroConfig)}
+    found: dict[str, str] = {}
+    for key, _, name in _SETTINGS:
+        value = getattr(config, name)
+        needed = name == "ledger_path" and config.control_plane == "ledger"
+        if value is not None and (needed or (name != "ledger_path" and value != defaults[name])):
+            found[key] = str(value)
+    return found

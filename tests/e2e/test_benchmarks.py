@@ -12,7 +12,10 @@ import sys
 
 from tests.e2e.harness import REPO
 
-TINY = ("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300")
+TINY = (
+    *("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300"),
+    *("--export-users", "200", "--export-groups", "5"),
+)
 ROWS = (
     "up (create), N=5",
     "preview --refresh, N=5",
@@ -30,6 +33,8 @@ ROWS = (
     "group of 300, embedded (s)",
     "group of 300, Identity Center/moto (s)",
     "provider process peak RSS MB, N=5",
+    "kiroctl export --format python, 200 direct + 5 groups (s)",
+    "kiroctl export --format yaml, 200 direct + 5 groups (s)",
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
-from kiro_provider.cli import commands
+from kiro_provider.cli import commands, export
 from kiro_provider.cli.commands import Handler
 from kiro_provider.domain.tiers import VALID_TIERS, parse_tier
 
@@ -20,8 +20,9 @@ EXIT_CODES = """\
 exit codes:
   0  success
   1  the operation was refused: unknown user, group or profile; a subscription that does not
-     fit the command; a file that is not a ledger or comes from a newer release
-  2  invalid input: a malformed tier, month or time, or a usage error
+     fit the command; a file that is not a ledger or comes from a newer release; an
+     export folder that is not empty
+  2  invalid input: a malformed tier, month, time or format, or a usage error
 
 environment:
   KIRO_LEDGER         default for --ledger (else .kiro/ledger.db)
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_groups(sub)
     _add_settings(sub)
     _add_bill(sub)
+    _add_export(sub)
     return parser
 
 
@@ -316,3 +318,40 @@ def _add_bill(sub: _Subparsers) -> None:
     )
     _profile(parser)
     _json(parser)
+
+
+# --- adopting -------------------------------------------------------------------------------
+
+
+def _add_export(sub: _Subparsers) -> None:
+    parser = _command(
+        sub,
+        "export",
+        "write the profile as a Pulumi project whose first `pulumi up` adopts it and changes "
+        "nothing (settings, direct subscriptions and group assignments, with adopt=True)",
+        "kiroctl export --out kiro-default\n"
+        "kiroctl export --profile eu --format yaml --out kiro-eu\n"
+        "cd kiro-default && pulumi stack init dev && pulumi up",
+        export.export,
+    )
+    _profile(parser)
+    parser.add_argument(
+        "--format",
+        type=export.parse_format,
+        default="python",
+        metavar="FORMAT",
+        help=f"the program's language: {', '.join(export.FORMATS)} (default: python; yaml runs "
+        "through the kiro provider plugin)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="a new (or empty) folder to write the project into (default: the current "
+        "directory, which must be empty); no file is ever overwritten",
+    )
+    parser.add_argument(
+        "--plugin-path",
+        metavar="DIR",
+        help="with --format yaml: the directory holding pulumi-kiro's PulumiPlugin.yaml, "
+        "written into Pulumi.yaml (default: the checkout this kiroctl is installed from)",
+    )
