@@ -393,9 +393,11 @@ def stack_config(config: KiroConfig) -> dict[str, str]:
     own project directory, so it is never the same file); the clock is not stack config."""
     defaults = {f.name: f.default for f in dataclasses.fields(KiroConfig)}
     found: dict[str, str] = {}
-    for key, _, name in _SETTINGS:
-        value = getattr(config, name)
+    for setting in SETTINGS:
+        if not setting.key:  # the environment's alone (the clock)
+            continue
+        name, value = setting.field, getattr(config, setting.field)
         needed = name == "ledger_path" and config.control_plane == "ledger"
         if value is not None and (needed or (name != "ledger_path" and value != defaults[name])):
-            found[key] = str(value)
+            found[setting.key] = str(value)
     return found

@@ -510,7 +510,7 @@ def test_export_into_an_empty_current_directory(
             id="unknown-format",
         ),
         pytest.param(
-            ("--profile", "mars"), 1, ["profile: 'mars' is not a profile", "default"],
+            ("--profile", "mars"), 1, ["profile: 'mars' is not a Kiro profile", "default"],
             id="unknown-profile",
         ),
         pytest.param(
