@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
-from kiro_provider.cli import commands
+from kiro_provider.cli import commands, cost
 from kiro_provider.cli.commands import Handler
 from kiro_provider.domain.tiers import VALID_TIERS, parse_tier
 
@@ -22,6 +22,7 @@ exit codes:
   1  the operation was refused: unknown user, group or profile; a subscription that does not
      fit the command; a file that is not a ledger or comes from a newer release
   2  invalid input: a malformed tier, month or time, or a usage error
+  3  kiroctl cost --max-increase: next month's run rate rises by more than the limit
 
 environment:
   KIRO_LEDGER         default for --ledger (else .kiro/ledger.db)
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_groups(sub)
     _add_settings(sub)
     _add_bill(sub)
+    _add_cost(sub)
     return parser
 
 
@@ -316,3 +318,38 @@ def _add_bill(sub: _Subparsers) -> None:
     )
     _profile(parser)
     _json(parser)
+
+
+def _add_cost(sub: _Subparsers) -> None:
+    parser = _command(
+        sub,
+        "cost",
+        "what a `pulumi preview --json` costs before it is applied: seats, this month's bill "
+        "and next month's run rate, before and after, per user",
+        "kiroctl cost preview.json    (after: pulumi preview --json > preview.json)\n"
+        "kiroctl cost --json --max-increase 500 preview.json\n"
+        "pulumi preview --json | kiroctl cost --markdown -",
+        cost.run,
+    )
+    parser.add_argument(
+        "preview",
+        metavar="PREVIEW",
+        help="a file written by `pulumi preview --json` (Python program or any language "
+        "through the kiro plugin), or - for stdin",
+    )
+    _profile(parser)
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: profile, month, seats, this_month, next_month, changes",
+    )
+    output.add_argument(
+        "--markdown", action="store_true", help="print a short summary for a pull-request comment"
+    )
+    parser.add_argument(
+        "--max-increase",
+        metavar="USD",
+        type=cost.max_increase,
+        help="exit 3 when next month's run rate rises by more than USD (after printing the report)",
+    )

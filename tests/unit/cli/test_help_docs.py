@@ -32,6 +32,7 @@ SPEC_COMMANDS = {
     "groups",
     "settings",
     "bill",
+    "cost",
 }
 
 
