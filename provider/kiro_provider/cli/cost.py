@@ -32,8 +32,13 @@ from kiro_provider.domain.cost import (
     estimate,
 )
 from kiro_provider.domain.subscription import SubscriptionState
-from kiro_provider.domain.tiers import PriceTable, Tier
-from kiro_provider.errors import LimitExceededError, NotFoundError, ValidationError
+from kiro_provider.domain.tiers import PriceTable, Status, Tier
+from kiro_provider.errors import (
+    KiroError,
+    LimitExceededError,
+    NotFoundError,
+    ValidationError,
+)
 
 NOTE = (
     "List prices. Pending users cost nothing until they first sign in; next month assumes "
@@ -120,11 +125,26 @@ def cost_of(
     plan = _plan(plane, mine)
     subs = plane.list_users(profile)
     month = f"{now.year:04d}-{now.month:02d}"
-    billed = {line.user_id: line.tier for line in plane.bill(profile, month).lines}
+    billed = _billed_this_month(plane, profile, month, subs)
     standings = {s.user.user_id: _standing(s, billed.get(s.user.user_id)) for s in subs}
     for user_id in sorted(plan.user_ids() - set(standings)):
         standings[user_id] = Standing(_user_name(plane, user_id), None)
     return estimate(standings, plan, now, prices), frozenset(others)
+
+
+def _billed_this_month(
+    plane: ControlPlane, profile: str, month: str, subs: Sequence[UserSubscription]
+) -> dict[str, Tier]:
+    """Each charged user's tier in this month's bill as things stand. A control plane that
+    keeps no bill (Kiro's own service bills through AWS Billing) gets the Active users at their
+    tier in force: right unless someone was upgraded, cancelled or re-subscribed earlier in the
+    month."""
+    try:
+        return {line.user_id: line.tier for line in plane.bill(profile, month).lines}
+    except KiroError as error:
+        if error.code != "NotSupported":
+            raise
+    return {s.user.user_id: s.effective_tier for s in subs if s.status is Status.ACTIVE}
 
 
 def _plan(
@@ -169,10 +189,6 @@ def _user_name(plane: ControlPlane, user_id: str) -> str:
 # --- output ----------------------------------------------------------------------------------
 
 
-def _number(amount: Decimal) -> float:
-    return render.usd(amount)
-
-
 def _usd(amount: Decimal, *, sign: bool = False) -> str:
     text = f"${abs(amount):,.2f}"
     if amount < 0:
@@ -182,9 +198,9 @@ def _usd(amount: Decimal, *, sign: bool = False) -> str:
 
 def _amounts_json(amounts: Amounts) -> dict[str, float]:
     return {
-        "before": _number(amounts.before),
-        "after": _number(amounts.after),
-        "change": _number(amounts.change),
+        "before": render.usd(amounts.before),
+        "after": render.usd(amounts.after),
+        "change": render.usd(amounts.change),
     }
 
 
@@ -201,8 +217,8 @@ def change_json(change: UserCostChange) -> dict[str, Any]:
         "from": render.tier_name(change.from_tier),
         "to": render.tier_name(change.to_tier),
         "when": when_text(change),
-        "this_month": _number(change.this_month),
-        "next_month": _number(change.next_month),
+        "this_month": render.usd(change.this_month),
+        "next_month": render.usd(change.next_month),
     }
 
 

@@ -11,10 +11,17 @@ import base64
 import io
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kiro_provider.cli.cost import cost_of
+from kiro_provider.cli.preview import read_preview
+from kiro_provider.controlplane import Assignment, User, UserSubscription
+from kiro_provider.domain.tiers import PriceTable, Status, Tier
+from kiro_provider.errors import KiroError
 
 from .support import Run, dump
 
@@ -308,3 +315,46 @@ def test_missing_file_exits_2(run: Run, ids: dict[str, str]) -> None:
     result = run("cost", "no-such-preview.json")
     assert result.code == 2
     assert "preview: cannot read 'no-such-preview.json'" in result.err
+
+
+class _NoBillPlane:
+    """A control plane that keeps no bill, as Kiro's own service (it bills through AWS)."""
+
+    def __init__(self, subs: list[UserSubscription]) -> None:
+        self.subs = subs
+
+    def list_users(self, profile: str) -> list[UserSubscription]:
+        return self.subs
+
+    def bill(self, profile: str, month: str) -> object:
+        raise _NotSupported("bill: not available with this control plane")
+
+    def group_member_ids(self, group_id: str) -> frozenset[str]:
+        return frozenset()
+
+
+class _NotSupported(KiroError):
+    code = "NotSupported"
+
+
+def test_without_a_bill_this_month_comes_from_the_active_users() -> None:
+    alice = User("u-alice", "alice")
+    subs = [
+        UserSubscription(
+            "default", "s1", alice, Status.ACTIVE, Tier.PRO, Tier.PRO, None, None,
+            (Assignment(None, Tier.PRO, None),),
+        )
+    ]  # fmt: skip
+    plan = read_preview(
+        preview(
+            step(
+                "update",
+                "alice",
+                plugin_state("Subscription", "u-alice", "Pro"),
+                plugin_state("Subscription", "u-alice", "Power"),
+            )
+        )
+    )
+    now = datetime(2026, 11, 15, tzinfo=timezone.utc)
+    result, _ = cost_of(_NoBillPlane(subs), "default", plan, now, PriceTable())  # type: ignore[arg-type]
+    assert (result.this_month.before, result.this_month.after) == (20, 200)
