@@ -63,3 +63,14 @@ class DirectoryError(KiroError):
     """The directory (IAM Identity Center) failed or refused a call."""
 
     code = "DirectoryError"
+
+
+class LimitExceededError(KiroError):
+    """A limit the caller set was exceeded (``kiroctl cost --max-increase``); ``report`` is what
+    was computed, printed before the error."""
+
+    code = "LimitExceeded"
+
+    def __init__(self, message: str, *, field: str | None = None, report: str = "") -> None:
+        super().__init__(message, field=field)
+        self.report = report

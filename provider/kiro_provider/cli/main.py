@@ -2,7 +2,8 @@
 
 Every :class:`~kiro_provider.errors.KiroError` becomes one line on stderr,
 ``kiroctl: error: <message>``, with exit code 2 for invalid input (ValidationError) and 1 for
-anything else the control plane refuses; argparse usage errors exit 2 as well. Any other
+anything else the control plane refuses; argparse usage errors exit 2 as well. A limit the
+caller set (``kiroctl cost --max-increase``) exits 3, after printing the report. Any other
 exception is a bug and keeps its traceback.
 """
 
@@ -14,11 +15,12 @@ import sys
 from kiro_provider.cli.commands import Session
 from kiro_provider.cli.parser import PROG, build_parser
 from kiro_provider.config import KiroConfig, load_config
-from kiro_provider.errors import KiroError, ValidationError
+from kiro_provider.errors import KiroError, LimitExceededError, ValidationError
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_INVALID = 2
+EXIT_OVER_LIMIT = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
             return args
         output = args.handler(Session(_config(args)), args)
     except KiroError as error:
+        if isinstance(error, LimitExceededError) and error.report:
+            print(error.report)
         return _fail(error)
     print(output)
     return EXIT_OK
@@ -55,7 +59,10 @@ def _config(args: argparse.Namespace) -> KiroConfig:
 
 
 def exit_code(error: KiroError) -> int:
-    """2 for invalid input, 1 for everything else the control plane refuses."""
+    """2 for invalid input, 3 for a limit exceeded, 1 for everything else the control plane
+    refuses."""
+    if isinstance(error, LimitExceededError):
+        return EXIT_OVER_LIMIT
     return EXIT_INVALID if isinstance(error, ValidationError) else EXIT_REFUSED
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
-from kiro_provider.cli import commands, export
+from kiro_provider.cli import commands, cost, export
 from kiro_provider.cli.commands import Handler
 from kiro_provider.domain.tiers import VALID_TIERS, parse_tier
 
@@ -22,7 +22,9 @@ exit codes:
   1  the operation was refused: unknown user, group or profile; a subscription that does not
      fit the command; a file that is not a ledger or comes from a newer release; an
      export folder that is not empty
-  2  invalid input: a malformed tier, month, time or format, or a usage error
+  2  invalid input: a malformed tier, month, time, export format or preview file, or a
+     usage error
+  3  kiroctl cost --max-increase: next month's run rate rises by more than the limit
 
 environment:
   KIRO_LEDGER         default for --ledger (else .kiro/ledger.db)
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(sub)
     _add_bill(sub)
     _add_export(sub)
+    _add_cost(sub)
     return parser
 
 
@@ -354,4 +357,42 @@ def _add_export(sub: _Subparsers) -> None:
         metavar="DIR",
         help="with --format yaml: the directory holding pulumi-kiro's PulumiPlugin.yaml, "
         "written into Pulumi.yaml (default: the checkout this kiroctl is installed from)",
+    )
+
+
+# --- what a change costs --------------------------------------------------------------------
+
+
+def _add_cost(sub: _Subparsers) -> None:
+    parser = _command(
+        sub,
+        "cost",
+        "what a `pulumi preview --json` costs before it is applied: seats, this month's bill "
+        "and next month's run rate, before and after, per user",
+        "kiroctl cost preview.json    (after: pulumi preview --json > preview.json)\n"
+        "kiroctl cost --json --max-increase 500 preview.json\n"
+        "pulumi preview --json | kiroctl cost --markdown -",
+        cost.run,
+    )
+    parser.add_argument(
+        "preview",
+        metavar="PREVIEW",
+        help="a file written by `pulumi preview --json` (Python program or any language "
+        "through the kiro plugin), or - for stdin",
+    )
+    _profile(parser)
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: profile, month, seats, this_month, next_month, changes",
+    )
+    output.add_argument(
+        "--markdown", action="store_true", help="print a short summary for a pull-request comment"
+    )
+    parser.add_argument(
+        "--max-increase",
+        metavar="USD",
+        type=cost.max_increase,
+        help="exit 3 when next month's run rate rises by more than USD (after printing the report)",
     )

@@ -33,6 +33,7 @@ SPEC_COMMANDS = {
     "settings",
     "bill",
     "export",
+    "cost",
 }
 
 
