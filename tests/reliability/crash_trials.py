@@ -15,6 +15,11 @@ owned by this stack, at the declared tier), no user has two subscriptions, every
 present at the moment of the kill is still there unchanged, the state has no pending operations
 and exactly M Subscriptions with distinct ids, and the drift check passes.
 
+With ``--skip-checkpoints`` every command runs with ``PULUMI_SKIP_CHECKPOINTS=true`` (the engine
+saves the state only when a command ends), so a killed `up` leaves the state of the run before
+it, and the recovery's `up` meets assignments this stack already wrote: it must adopt them (same
+owner, same resource name) and change no plan.
+
 Run:  .venv/bin/python -m tests.reliability.crash_trials --trials 20 --resources 300 --kill both
 """
 
@@ -42,6 +47,8 @@ TIERS = ("Pro", "Pro+", "Power")
 KINDS = ("pulumi", "provider")
 PROVIDER_MARKERS = ("pulumi-resource-pulumi-python", "pulumi.dynamic")
 UP_TIMEOUT_S = 900.0
+#: The engine's switch to save the state only at the end of a command.
+SKIP_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
 
 
 @dataclass
@@ -110,7 +117,7 @@ def history_rows(ledger: Path) -> list[tuple[object, ...]]:
         return list(conn.execute("SELECT * FROM history ORDER BY id"))
 
 
-def _setup(work: Path, resources: int) -> tuple[E2EStack, Path]:
+def _setup(work: Path, resources: int, skip_checkpoints: bool) -> tuple[E2EStack, Path]:
     ledger = work / "ledger.db"
     directory = LedgerDirectory(open_ledger(str(ledger)))
     directory.add_users([(f"user-{i:05d}", None) for i in range(resources)])
@@ -118,7 +125,7 @@ def _setup(work: Path, resources: int) -> tuple[E2EStack, Path]:
         SCALE,
         work,
         config={"count": str(resources), "kiro:ledger": str(ledger)},
-        env={"KIRO_LEDGER": str(ledger)},
+        env={"KIRO_LEDGER": str(ledger), **(SKIP_CHECKPOINTS if skip_checkpoints else {})},
     )
     return e2e, ledger
 
@@ -275,12 +282,19 @@ def converged(
     return problems
 
 
-def run_trial(kind: str, index: int, resources: int, base: Path, rng: random.Random) -> TrialResult:
+def run_trial(
+    kind: str,
+    index: int,
+    resources: int,
+    base: Path,
+    rng: random.Random,
+    skip_checkpoints: bool = False,
+) -> TrialResult:
     """One trial in a fresh directory under ``base``."""
     started = time.monotonic()
     work = base / f"{kind}-{index:02d}"
     work.mkdir(parents=True)
-    e2e, ledger = _setup(work, resources)
+    e2e, ledger = _setup(work, resources, skip_checkpoints)
     target = rng.randint(0, resources)
     killed, exited = _kill_during_up(e2e, ledger, kind, target, rng)
     at_kill = history_rows(ledger)
@@ -292,11 +306,18 @@ def run_trial(kind: str, index: int, resources: int, base: Path, rng: random.Ran
     return result
 
 
-def run_trials(kind: str, trials: int, resources: int, base: Path, seed: int) -> list[TrialResult]:
+def run_trials(
+    kind: str,
+    trials: int,
+    resources: int,
+    base: Path,
+    seed: int,
+    skip_checkpoints: bool = False,
+) -> list[TrialResult]:
     rng = random.Random(f"{seed}-{kind}")
     results = []
     for index in range(trials):
-        result = run_trial(kind, index, resources, base, rng)
+        result = run_trial(kind, index, resources, base, rng, skip_checkpoints)
         status = "ok" if result.ok else "FAILED: " + "; ".join(result.problems)
         print(
             f"  {kind} trial {index + 1}/{trials}: killed at {result.killed_at_records}/"
@@ -309,7 +330,9 @@ def run_trials(kind: str, trials: int, resources: int, base: Path, seed: int) ->
     return results
 
 
-def summary(kind: str, results: Sequence[TrialResult], resources: int) -> str:
+def summary(
+    kind: str, results: Sequence[TrialResult], resources: int, skip_checkpoints: bool = False
+) -> str:
     held = sum(r.ok for r in results)
     mid = sum(0 < r.killed_at_records < resources for r in results)
     secs = sum(r.seconds for r in results)
@@ -317,7 +340,8 @@ def summary(kind: str, results: Sequence[TrialResult], resources: int) -> str:
         f"kill {kind}: {held}/{len(results)} trials converged ({mid} killed mid-way with records "
         f"written, {sum(r.exited_before_kill for r in results)} finished before the kill, "
         f"{sum(bool(r.repaired) for r in results)} needed an empty .attrs removed) "
-        f"x {resources} resources, {secs:.0f}s"
+        f"x {resources} resources{', checkpoints skipped' if skip_checkpoints else ''}, "
+        f"{secs:.0f}s"
     )
 
 
@@ -333,14 +357,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=6, help="random seed (default 6)")
     parser.add_argument("--keep", type=Path, help="run in this directory and keep it")
+    parser.add_argument(
+        "--skip-checkpoints",
+        action="store_true",
+        help="run every command with PULUMI_SKIP_CHECKPOINTS=true (state saved only at the end)",
+    )
     args = parser.parse_args(argv)
     kinds = KINDS if args.kill == "both" else (args.kill,)
     base = args.keep or Path(tempfile.mkdtemp(prefix="kiro-crash-"))
     engine_bin()
     lines, failed = [], 0
     for kind in kinds:
-        results = run_trials(kind, args.trials, args.resources, base / kind, args.seed)
-        lines.append(summary(kind, results, args.resources))
+        results = run_trials(
+            kind, args.trials, args.resources, base / kind, args.seed, args.skip_checkpoints
+        )
+        lines.append(summary(kind, results, args.resources, args.skip_checkpoints))
         failed += sum(not r.ok for r in results)
     print("\n".join(lines))
     return 1 if failed else 0

@@ -26,11 +26,44 @@ PLANTED = {
 }
 
 
+@pytest.mark.parametrize("skip_checkpoints", [False, True], ids=["checkpoints", "skipped"])
 @pytest.mark.parametrize("kind", crash_trials.KINDS)
-def test_crash_trials_converge(tmp_path: Path, kind: str) -> None:
-    results = crash_trials.run_trials(kind, trials=2, resources=30, base=tmp_path, seed=6)
-    print(crash_trials.summary(kind, results, 30))
+def test_crash_trials_converge(tmp_path: Path, kind: str, skip_checkpoints: bool) -> None:
+    results = crash_trials.run_trials(
+        kind, trials=2, resources=30, base=tmp_path, seed=6, skip_checkpoints=skip_checkpoints
+    )
+    print(crash_trials.summary(kind, results, 30, skip_checkpoints))
     assert [r.problems for r in results] == [[], []]
+
+
+def _ledger_rows(ledger: Path) -> tuple[list[tuple[object, ...]], ...]:
+    with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True) as conn:
+        return (
+            list(conn.execute("SELECT * FROM subscriptions ORDER BY user_id")),
+            list(conn.execute("SELECT * FROM assignments ORDER BY user_id, group_id")),
+            list(conn.execute("SELECT * FROM history ORDER BY id")),
+        )
+
+
+def test_up_adopts_what_a_lost_state_left_behind(tmp_path: Path) -> None:
+    """The state a run without checkpoints leaves when it is killed: the ledger holds
+    subscriptions this stack made that its state does not record. The next `up` creates those
+    resources again, meets each assignment with this stack's own owner, takes it over, and
+    changes nothing in the ledger."""
+    e2e, ledger = crash_trials._setup(tmp_path, 6, skip_checkpoints=True)
+    assert e2e.stack.up(parallel=16).summary.resource_changes == {"create": 7}
+    lost = [f"user-{i:05d}" for i in (1, 4)]
+    for name in lost:
+        e2e.run_cli("state", "delete", e2e.resource_state(name)["urn"], "--yes")
+    before = _ledger_rows(ledger)
+
+    up = e2e.stack.up(parallel=16)
+    assert up.summary.resource_changes == {"create": 2, "same": 5}
+    assert _ledger_rows(ledger) == before  # no plan, owner or history changed
+    assert {e2e.resource_state(name)["id"] for name in lost} == {
+        row[2] for row in before[0] if row[3] in lost
+    }
+    e2e.stack.preview(refresh=True, expect_no_changes=True, parallel=16)
 
 
 def _group_stack(
