@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from kiro_provider.aws.snapshot import clear_snapshots
 from kiro_provider.controlplane import Group, User
 from tests.fakes.kiro_model import Coordinates
 
@@ -125,7 +126,11 @@ def control(fake_url: str, name: str, body: Mapping[str, Any] | None = None) -> 
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         result: dict[str, Any] = json.loads(response.read())
-        return result
+    if name != "state":
+        # A change made behind the adapter's back: a new process would list Kiro again, so
+        # this one (when the adapter runs in it) forgets what it listed.
+        clear_snapshots()
+    return result
 
 
 @contextmanager

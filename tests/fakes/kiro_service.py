@@ -14,6 +14,9 @@ Test controls (POST, JSON body), never called by the adapter:
 - ``/_fake/plan`` ``{"userId", "plan"}``: report a raw plan name for the user.
 - ``/_fake/legacy-plans`` ``{"enabled"}``: report plans with the older family's names.
 - ``/_fake/page-cap`` ``{"items"}``: at most this many items a page, whatever was asked.
+- ``/_fake/manners`` ``{"latency"?, "rate"?, "burst"?}``: seconds each call takes, and a token
+  bucket (``rate`` calls a second, ``burst`` at once) beyond which calls answer 429
+  ThrottlingException; a ``rate`` of null removes the limit.
 - ``/_fake/state`` ``{}``: the calls received (target, status) and the model's records.
 
 Run as a process: ``python -m tests.fakes.kiro_service --identity-store-id d-... --region ...``;
@@ -28,6 +31,7 @@ import json
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -64,14 +68,39 @@ class Failure:
     fields: list[dict[str, str]] | None = None
 
 
+class TokenBucket:
+    """A rate limit as services apply it: ``rate`` calls a second on average, up to ``burst``
+    at once; a call finding the bucket empty is refused."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = float(burst)
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
 @dataclass
 class FakeState:
-    """The model and what the wire layer adds: injected failures and a log of calls."""
+    """The model and what the wire layer adds: injected failures, manners (latency, a rate
+    limit) and a log of calls."""
 
     model: FakeKiro
     failures: list[Failure] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     fixed_now: datetime | None = None
+    #: Seconds every call takes (outside the model's lock: calls overlap as on a real service).
+    latency: float = 0.0
+    limit: TokenBucket | None = None
 
 
 def _required(body: dict[str, Any], *names: str) -> None:
@@ -166,6 +195,14 @@ class KiroHandler(BaseHTTPRequestHandler):
             self._answer(200, self._control(self.path.removeprefix("/_fake/"), _json(raw)))
             return
         target = self.headers.get("X-Amz-Target", "")
+        if state.latency:
+            time.sleep(state.latency)
+        if state.limit is not None and not state.limit.take():
+            throttled = FakeError("ThrottlingException", 429, "Rate exceeded")
+            with state.model.lock:
+                state.calls.append({"target": target, "status": throttled.status})
+            self._answer(429, _error_body(throttled), error=_error_body(throttled)["__type"])
+            return
         with state.model.lock:
             state.model.begin_request()
             try:
@@ -242,6 +279,11 @@ class KiroHandler(BaseHTTPRequestHandler):
                 model.records[body["userId"]].raw_plan = body["plan"]
             elif name == "page-cap":
                 model.page_cap = body.get("items")
+            elif name == "manners":
+                state.latency = float(body.get("latency", state.latency))
+                rate = body.get("rate", state.limit.rate if state.limit else None)
+                burst = int(body.get("burst", state.limit.burst if state.limit else 1))
+                state.limit = TokenBucket(float(rate), burst) if rate else None
             elif name == "legacy-plans":
                 model.legacy_plans = bool(body["enabled"])
             elif name != "state":

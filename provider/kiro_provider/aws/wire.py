@@ -58,32 +58,42 @@ class UnknownPlanError(KiroError):
 
     code = "UnknownPlan"
 
+    def __init__(self, message: str, *, principal_type: str = "", principal_id: str = "") -> None:
+        super().__init__(message)
+        #: Whose record it is (``USER`` or ``GROUP`` and its id), when known.
+        self.principal_type = principal_type
+        self.principal_id = principal_id
+
 
 def plan_name(tier: Tier) -> str:
     """The plan name Kiro is sent for ``tier``."""
     return PLAN_FOR_TIER[tier]
 
 
-def tier_of(plan: object, *, who: str) -> Tier:
+def tier_of(plan: object, *, who: str, principal: tuple[str, str] = ("", "")) -> Tier:
     """The tier a plan name read from Kiro stands for; UnknownPlanError naming ``who`` and the
-    plan when it stands for none."""
+    plan when it stands for none (``principal``: whose record, type and id)."""
     tier = TIER_FOR_PLAN.get(plan) if isinstance(plan, str) else None
     if tier is None:
         known = ", ".join(sorted(TIER_FOR_PLAN))
         raise UnknownPlanError(
             f"{who}: Kiro reports plan {plan!r}, which pulumi-kiro does not know (known plans: "
-            f"{known}); manage this subscription in the Kiro console or upgrade pulumi-kiro"
+            f"{known}); manage this subscription in the Kiro console or upgrade pulumi-kiro",
+            principal_type=principal[0],
+            principal_id=principal[1],
         )
     return tier
 
 
-def status_of(status: object, *, who: str) -> Status:
+def status_of(status: object, *, who: str, principal: tuple[str, str] = ("", "")) -> Status:
     """Our status for Kiro's; UnknownPlanError (the record is unusable) when unknown."""
     found = STATUS_FOR_WIRE.get(status.upper()) if isinstance(status, str) else None
     if found is None:
         raise UnknownPlanError(
             f"{who}: Kiro reports status {status!r}; expected one of "
-            f"{', '.join(sorted(STATUS_FOR_WIRE))}"
+            f"{', '.join(sorted(STATUS_FOR_WIRE))}",
+            principal_type=principal[0],
+            principal_id=principal[1],
         )
     return found
 
@@ -147,12 +157,13 @@ def parse_subscription(record: Mapping[str, Any]) -> WireSubscription:
     """A ListUserSubscriptions record; UnknownPlanError for a plan or status we cannot map."""
     user_id = principal_id_of(record, "USER") or ""
     who = f"user {user_id or '(no id)'}"
-    tier = tier_of((record.get("type") or {}).get("amazonQ"), who=who)
+    principal = ("USER", user_id)
+    tier = tier_of((record.get("type") or {}).get("amazonQ"), who=who, principal=principal)
     activated_plan = (record.get("activatedType") or {}).get("amazonQ")
-    activated = tier_of(activated_plan, who=who) if activated_plan else tier
+    activated = tier_of(activated_plan, who=who, principal=principal) if activated_plan else tier
     return WireSubscription(
         user_id=user_id,
-        status=status_of(record.get("status"), who=who),
+        status=status_of(record.get("status"), who=who, principal=principal),
         tier=tier,
         activated_tier=activated,
         aggregated_type=record.get("aggregatedSubscriptionType"),
@@ -172,6 +183,10 @@ def parse_claim(record: Mapping[str, Any]) -> WireClaim | None:
     return WireClaim(
         principal_id=principal_id,
         principal_type=principal_type,
-        tier=tier_of((record.get("type") or {}).get("amazonQ"), who=who),
+        tier=tier_of(
+            (record.get("type") or {}).get("amazonQ"),
+            who=who,
+            principal=(principal_type, principal_id),
+        ),
         identifier=record.get("identifier"),
     )

@@ -16,6 +16,7 @@ from kiro_provider.aws.errors import (
     ServiceError,
 )
 from kiro_provider.aws.wire import UnknownPlanError
+from kiro_provider.boto_clients import KIRO_CLIENT_CONFIG
 from kiro_provider.domain.tiers import Status, Tier
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
 from tests.fakes import environment as env
@@ -105,7 +106,8 @@ def test_throttling_past_every_retry_is_reported(
     fail(fake, "CreateAssignment", "ThrottlingException", 429, times=99)
     with pytest.raises(ServiceError, match=r"throttled CreateAssignment .* past every retry"):
         cp.subscribe_user("default", seeded.users["alice"].user_id, Tier.PRO, owner=None)
-    assert len(attempts(fake, "CreateAssignment")) == 5  # botocore standard mode: 5 attempts
+    budget = KIRO_CLIENT_CONFIG.retries["total_max_attempts"]
+    assert len(attempts(fake, "CreateAssignment")) == budget == 10
 
 
 def test_a_pending_user_cannot_change_plan(cp: AwsControlPlane, seeded: env.Seeded) -> None:
