@@ -33,6 +33,8 @@ DIRECTORIES = ("ledger", "identitycenter")
 CONTROL_PLANES = ("ledger", "aws")
 #: Regions with a Kiro console and profiles.
 KIRO_REGIONS = ("us-east-1", "eu-central-1")
+#: Families of plan names the aws control plane can write (``kiro:planFamily``).
+PLAN_FAMILIES = ("KIRO_ENTERPRISE", "Q_DEVELOPER_STANDALONE")
 #: How long one process answers reads from one listing of Kiro, by default (aws control plane).
 SNAPSHOT_MAX_AGE_SECONDS = 30.0
 
@@ -177,6 +179,17 @@ SETTINGS = (
         aws_only=True,
     ),
     Setting(
+        "kiro:planFamily",
+        "KIRO_PLAN_FAMILY",
+        "plan_family",
+        "the first Kiro accepts",
+        "which plan names writes use: `KIRO_ENTERPRISE` (`KIRO_ENTERPRISE_PRO`...) or "
+        "`Q_DEVELOPER_STANDALONE` (`Q_DEVELOPER_STANDALONE_PRO`...); unset, `KIRO_ENTERPRISE` "
+        "is tried first and the other after a ValidationException about the plan name, and the "
+        "one that worked is kept for the process",
+        aws_only=True,
+    ),
+    Setting(
         "",
         "KIRO_SIMULATED_NOW",
         "simulated_now",
@@ -229,6 +242,8 @@ class KiroConfig:
     codewhisperer_endpoint: str | None = None
     #: Seconds a listing of Kiro answers reads within one process (aws control plane).
     snapshot_max_age: float = SNAPSHOT_MAX_AGE_SECONDS
+    #: The plan-name family writes use (aws control plane); None: the first Kiro accepts.
+    plan_family: str | None = None
 
     def clock(self) -> Callable[[], datetime]:
         """The control plane's clock: the simulated instant if set, else real UTC time."""
@@ -316,6 +331,7 @@ def _check_aws_values(values: dict[str, str]) -> None:
     valid (the rest of the aws settings are checked when the aws control plane is opened)."""
     _one_of(values, "control_plane", "kiro:controlPlane", CONTROL_PLANES)
     _one_of(values, "kiro_region", "kiro:kiroRegion", KIRO_REGIONS)
+    _one_of(values, "plan_family", "kiro:planFamily", PLAN_FAMILIES)
     _matches(
         values,
         "instance_arn",
@@ -402,6 +418,7 @@ def open_aws_control_plane(config: KiroConfig, *, actor: str) -> ControlPlane:
         config.clock(),
         actor=actor,
         snapshot_max_age=config.snapshot_max_age,
+        plan_family=config.plan_family,
     )
 
 

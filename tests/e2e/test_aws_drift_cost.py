@@ -20,6 +20,7 @@ MANNERS = {"latency": 0.02, "rate": 10, "burst": 20}
 def test_a_drift_check_lists_kiro_once(tmp_path: Path) -> None:
     moto, moto_url = env.start_moto()
     try:
+        env.reset_moto(moto_url)  # moto's state is per Python process, not per server
         env.seed_many(moto_url, SUBSCRIPTIONS, GROUPS)
         with env.spawn_fake(moto_url) as fake_url:
             config = {

@@ -17,6 +17,8 @@ Test controls (POST, JSON body), never called by the adapter:
 - ``/_fake/manners`` ``{"latency"?, "rate"?, "burst"?}``: seconds each call takes, and a token
   bucket (``rate`` calls a second, ``burst`` at once) beyond which calls answer 429
   ThrottlingException; a ``rate`` of null removes the limit.
+- ``/_fake/switches`` ``{"writeFamilies"?, "visibilityDelay"?, "replaceProfile"?,
+  "profilesWithoutOptIns"?}``: what public callers disagree on (``kiro_model``'s switches).
 - ``/_fake/state`` ``{}``: the calls received (target, status) and the model's records.
 
 Run as a process: ``python -m tests.fakes.kiro_service --identity-store-id d-... --region ...``;
@@ -159,11 +161,9 @@ def _list_profiles(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str,
 
 def _update_profile(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
     _required(body, "profileArn")
-    features = body.get("optInFeatures") or {}
-    status = (features.get("overageConfiguration") or {}).get("overageStatus")
-    if status is not None and body.get("optInFeaturesType") != "KIRO":
+    if body.get("optInFeatures") is not None and body.get("optInFeaturesType") != "KIRO":
         raise validation("optInFeaturesType must be KIRO", "optInFeaturesType")
-    model.update_profile(body["profileArn"], status)
+    model.update_profile(body["profileArn"], body)
     return {"profileArn": body["profileArn"]}
 
 
@@ -284,6 +284,13 @@ class KiroHandler(BaseHTTPRequestHandler):
                 rate = body.get("rate", state.limit.rate if state.limit else None)
                 burst = int(body.get("burst", state.limit.burst if state.limit else 1))
                 state.limit = TokenBucket(float(rate), burst) if rate else None
+            elif name == "switches":
+                model.write_families = tuple(body.get("writeFamilies", model.write_families))
+                model.visibility_delay = float(body.get("visibilityDelay", model.visibility_delay))
+                model.replace_profile = bool(body.get("replaceProfile", model.replace_profile))
+                model.profiles_without_opt_ins = bool(
+                    body.get("profilesWithoutOptIns", model.profiles_without_opt_ins)
+                )
             elif name == "legacy-plans":
                 model.legacy_plans = bool(body["enabled"])
             elif name != "state":
@@ -301,6 +308,7 @@ class KiroHandler(BaseHTTPRequestHandler):
                     for uid, r in model.records.items()
                 },
                 "overages": model.overages,
+                "profile": model.profile,
             }
 
     def _answer(self, status: int, body: dict[str, Any], error: str | None = None) -> None:

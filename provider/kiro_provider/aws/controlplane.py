@@ -40,6 +40,7 @@ from kiro_provider.aws.snapshot import (
     snapshot_for,
 )
 from kiro_provider.aws.wire import (
+    PLAN_FAMILIES,
     UnknownPlanError,
     WireClaim,
     WireProfile,
@@ -48,6 +49,9 @@ from kiro_provider.aws.wire import (
     parse_profile,
     parse_subscription,
     plan_name,
+    profile_fields_not_sent_back,
+    profile_update,
+    rejects_plan_name,
 )
 from kiro_provider.controlplane import (
     DEFAULT_PROFILE,
@@ -91,6 +95,7 @@ class AwsControlPlane:
         actor: str = "kiroctl",
         *,
         snapshot_max_age: float = DEFAULT_MAX_AGE_SECONDS,
+        plan_family: str | None = None,
     ) -> None:
         self.service = service
         self.directory = directory
@@ -98,6 +103,9 @@ class AwsControlPlane:
         self.actor = actor  # Kiro keeps its own history (CloudTrail); kept for symmetry
         #: How long this process answers reads from one listing of Kiro (snapshot.py).
         self.snapshot_max_age = snapshot_max_age
+        #: The plan-name family every write uses (config pins it); None: the first of
+        #: ``PLAN_FAMILIES`` that Kiro accepts, remembered for the process.
+        self.plan_family = plan_family
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -248,9 +256,17 @@ class AwsControlPlane:
         self, profile: str, *, overages_enabled: bool, overage_cap: object = None
     ) -> ProfileSettings:
         check_settings(overages_enabled, overage_cap)
-        arn = self._profile(profile).arn
+        record = self._profile(profile)
+        params = profile_update(record, overages_enabled=overages_enabled)
+        unsent = profile_fields_not_sent_back(record)
+        if unsent:
+            log.warning(
+                "profile %r: Kiro returned fields UpdateProfile cannot carry back: %s",
+                record.label,
+                ", ".join(unsent),
+            )
         try:
-            self.service.update_overages(arn, overages_enabled, f"profile {profile!r}")
+            self.service.update_profile(params, f"profile {profile!r}")
         finally:
             self._snapshot.profiles.drop()
         return self.get_settings(profile)
@@ -375,7 +391,9 @@ class AwsControlPlane:
 
     def _create(self, principal_id: str, principal_type: str, tier: Tier, what: str) -> None:
         try:
-            self.service.create_assignment(principal_id, principal_type, plan_name(tier), what)
+            self._write_plan(
+                self.service.create_assignment, principal_id, principal_type, tier, what
+            )
         except ConflictError as exc:
             self._forget_assignments()
             raise ConflictError(
@@ -400,7 +418,9 @@ class AwsControlPlane:
         record: WireSubscription | None,
     ) -> None:
         try:
-            self.service.update_assignment(principal_id, principal_type, plan_name(tier), what)
+            self._write_plan(
+                self.service.update_assignment, principal_id, principal_type, tier, what
+            )
         except AccessDeniedError as exc:
             self._forget_assignments()
             if record is None or record.status is not Status.PENDING:
@@ -419,6 +439,36 @@ class AwsControlPlane:
         self._wrote(
             principal_type, principal_id, WireClaim(principal_id, principal_type, tier, identifier)
         )
+
+    def _write_plan(
+        self,
+        call: Callable[[str, str, str, str], None],
+        principal_id: str,
+        principal_type: str,
+        tier: Tier,
+        what: str,
+    ) -> None:
+        """``call`` (Create- or UpdateAssignment) with the plan named in the family config
+        pins; else in the family that worked before in this process, else each family in
+        turn while Kiro answers a ValidationException about the plan name (public callers
+        disagree on which family Kiro accepts on write)."""
+        if self.plan_family is not None:
+            call(principal_id, principal_type, plan_name(tier, self.plan_family), what)
+            return
+        snapshot = self._snapshot
+        known = snapshot.plan_family
+        families = [known] if known else []
+        families += [f for f in PLAN_FAMILIES if f != known]
+        for family in families:
+            try:
+                call(principal_id, principal_type, plan_name(tier, family), what)
+            except KiroError as exc:
+                if family == families[-1] or not rejects_plan_name(exc):
+                    raise
+                log.info("Kiro refused plan names of %s (%s); trying the next family", family, exc)
+                continue
+            snapshot.plan_family = family
+            return
 
     def _delete(self, principal_id: str, principal_type: str, what: str) -> None:
         try:

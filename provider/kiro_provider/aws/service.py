@@ -107,17 +107,9 @@ class KiroService:
     def list_profiles(self) -> list[dict[str, Any]]:
         return list(self._items(clients.PROFILES, "ListProfiles", "profiles", CLAIMS_PAGE))
 
-    def update_overages(self, profile_arn: str, enabled: bool, what: str) -> None:
-        self._call(
-            clients.PROFILES,
-            "UpdateProfile",
-            what,
-            profileArn=profile_arn,
-            optInFeatures={
-                "overageConfiguration": {"overageStatus": "ENABLED" if enabled else "DISABLED"}
-            },
-            optInFeaturesType="KIRO",
-        )
+    def update_profile(self, params: dict[str, Any], what: str) -> None:
+        """UpdateProfile with ``params`` as ``wire.profile_update`` makes them."""
+        self._call(clients.PROFILES, "UpdateProfile", what, **params)
 
     # -- plumbing -------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""What one process has listed of Kiro: profiles, claims and subscription records, kept so
-that a run lists each once.
+"""What one process has listed of Kiro (profiles, claims and subscription records, kept so
+that a run lists each once) and learned of it (which plan names it accepts on write).
 
 Kiro's API has no call that reads one user's subscription or one principal's claim: every read
 lists the whole instance. A ``pulumi preview --refresh`` of N resources reads N times from one
@@ -111,6 +111,8 @@ class Snapshot:
     profiles: Listing[tuple[WireProfile, ...]] = field(default_factory=Listing)
     claims: Listing[ClaimsByPrincipal] = field(default_factory=Listing)
     subscriptions: Listing[RecordsByUser] = field(default_factory=Listing)
+    #: The plan-name family Kiro last accepted on a write (None: none written yet).
+    plan_family: str | None = None
 
 
 _snapshots: dict[object, Snapshot] = {}

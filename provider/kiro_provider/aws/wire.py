@@ -8,7 +8,7 @@ control plane works on the typed records below. Every shape is as observed by pu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -24,6 +24,22 @@ PLAN_FOR_TIER: Mapping[Tier, str] = MappingProxyType(
         Tier.POWER: "KIRO_ENTERPRISE_POWER",
     }
 )
+#: The older Amazon Q Developer names, which most public callers write (and read back as
+#: ``KIRO_ENTERPRISE_*``); one reports a ValidationException whose valid values are only these.
+Q_DEVELOPER_PLAN_FOR_TIER: Mapping[Tier, str] = MappingProxyType(
+    {
+        Tier.PRO: "Q_DEVELOPER_STANDALONE_PRO",
+        Tier.PRO_PLUS: "Q_DEVELOPER_STANDALONE_PRO_PLUS",
+        Tier.POWER: "Q_DEVELOPER_STANDALONE_POWER",
+    }
+)
+#: The families of plan names a write may use, by the name config pins one with; the first is
+#: tried first, the other after a ValidationException about ``subscriptionType``.
+PLAN_FAMILIES: Mapping[str, Mapping[Tier, str]] = MappingProxyType(
+    {"KIRO_ENTERPRISE": PLAN_FOR_TIER, "Q_DEVELOPER_STANDALONE": Q_DEVELOPER_PLAN_FOR_TIER}
+)
+#: The field of an assignment call that carries the plan (named by Kiro's validation errors).
+PLAN_FIELD = "subscriptionType"
 
 #: Every plan name read back: the current family, the older Amazon Q Developer family, and the
 #: ``*_PRO_POWER`` spelling some tools use for Power. ``PRO_MAX`` exists in the service but is
@@ -32,9 +48,7 @@ TIER_FOR_PLAN: Mapping[str, Tier] = MappingProxyType(
     {
         **{plan: tier for tier, plan in PLAN_FOR_TIER.items()},
         "KIRO_ENTERPRISE_PRO_POWER": Tier.POWER,
-        "Q_DEVELOPER_STANDALONE_PRO": Tier.PRO,
-        "Q_DEVELOPER_STANDALONE_PRO_PLUS": Tier.PRO_PLUS,
-        "Q_DEVELOPER_STANDALONE_POWER": Tier.POWER,
+        **{plan: tier for tier, plan in Q_DEVELOPER_PLAN_FOR_TIER.items()},
         "Q_DEVELOPER_STANDALONE_PRO_POWER": Tier.POWER,
     }
 )
@@ -65,9 +79,17 @@ class UnknownPlanError(KiroError):
         self.principal_id = principal_id
 
 
-def plan_name(tier: Tier) -> str:
-    """The plan name Kiro is sent for ``tier``."""
-    return PLAN_FOR_TIER[tier]
+def plan_name(tier: Tier, family: str = "KIRO_ENTERPRISE") -> str:
+    """The plan name Kiro is sent for ``tier`` in the plan-name ``family``."""
+    return PLAN_FAMILIES[family][tier]
+
+
+def rejects_plan_name(error: KiroError) -> bool:
+    """Whether a translated error is Kiro refusing the plan name written (a validation error
+    about ``subscriptionType``), so the other family may be tried."""
+    return error.code == "ValidationError" and (
+        error.field == PLAN_FIELD or PLAN_FIELD in error.message
+    )
 
 
 def tier_of(plan: object, *, who: str, principal: tuple[str, str] = ("", "")) -> Tier:
@@ -130,11 +152,64 @@ class WireProfile:
     #: The name the console shows; Kiro may report none.
     name: str | None
     overages_enabled: bool
+    #: The profile as read (every field), to send back whole when a setting changes.
+    record: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, hash=False
+    )
 
     @property
     def label(self) -> str:
         """How the profile is named to users: its name, else its ARN."""
         return self.name or self.arn
+
+
+#: Fields of a ListProfiles record that UpdateProfile carries back, as the console sends them
+#: (from a HAR); ``optInFeatures`` is required (below), the others are sent when read.
+PROFILE_FIELDS_SENT_BACK = (
+    "profileName",
+    "identitySource",
+    "referenceTrackerConfiguration",
+    "activeFunctionalities",
+)
+#: Fields read that describe the profile and are not settings (not sent back).
+PROFILE_FIELDS_READ_ONLY = ("arn", "status", "identityDetails")
+
+
+class ProfileNotWholeError(KiroError):
+    """ListProfiles did not return what an update must send back; not guessed."""
+
+    code = "NotSupported"
+
+
+def profile_update(profile: WireProfile, *, overages_enabled: bool) -> dict[str, Any]:
+    """The UpdateProfile parameters that change overages and nothing else: every setting of
+    the profile as read, sent back (if Kiro replaces the whole object, as the console's
+    requests suggest, nothing else is reset). ProfileNotWholeError when the read lacks the
+    opt-in features: pulumi-kiro will not guess the other opt-ins (autonomous agents...)."""
+    record = profile.record
+    features = record.get("optInFeatures")
+    if not isinstance(features, Mapping):
+        raise ProfileNotWholeError(
+            f"profile {profile.label!r}: Kiro's ListProfiles returns no optInFeatures for it, so "
+            "pulumi-kiro cannot send back the profile's other opt-in settings (autonomous "
+            "agents, ...) with the overage change, and will not guess them: an update could "
+            "reset them. Change overages in the Kiro console (Settings) instead",
+            field="overages_enabled",
+        )
+    status = "ENABLED" if overages_enabled else "DISABLED"
+    params: dict[str, Any] = {
+        "profileArn": profile.arn,
+        "optInFeatures": {**features, "overageConfiguration": {"overageStatus": status}},
+        "optInFeaturesType": "KIRO",
+    }
+    params.update((k, record[k]) for k in PROFILE_FIELDS_SENT_BACK if record.get(k) is not None)
+    return params
+
+
+def profile_fields_not_sent_back(profile: WireProfile) -> list[str]:
+    """Fields read that an update cannot carry (not in the model of UpdateProfile)."""
+    known = {"optInFeatures", *PROFILE_FIELDS_SENT_BACK, *PROFILE_FIELDS_READ_ONLY}
+    return sorted(k for k in profile.record if k not in known)
 
 
 def principal_id_of(record: Mapping[str, Any], principal_type: str) -> str | None:
@@ -150,6 +225,7 @@ def parse_profile(record: Mapping[str, Any]) -> WireProfile:
         arn=str(record.get("arn") or ""),
         name=record.get("profileName") or None,
         overages_enabled=overages.get("overageStatus") == "ENABLED",
+        record=MappingProxyType(dict(record)),
     )
 
 

@@ -78,9 +78,8 @@ def test_validation_passes_the_field_on(
     cp: AwsControlPlane, seeded: env.Seeded, fake: FakeServer
 ) -> None:
     fields = [{"name": "subscriptionType", "message": "not a valid plan"}]
-    fail(
-        fake, "CreateAssignment", "ValidationException", 400, message="Invalid input", fields=fields
-    )
+    refused = {"message": "Invalid input", "fields": fields, "times": 2}  # both plan families
+    fail(fake, "CreateAssignment", "ValidationException", 400, **refused)
     with pytest.raises(ValidationError) as caught:
         cp.subscribe_user("default", seeded.users["alice"].user_id, Tier.PRO, owner=None)
     assert caught.value.field == "subscriptionType"
