@@ -41,13 +41,14 @@ from kiro_provider.aws.snapshot import (
 )
 from kiro_provider.aws.wire import (
     PLAN_FAMILIES,
+    ForeignPlanRecord,
     UnknownPlanError,
     WireClaim,
     WireProfile,
     WireSubscription,
     parse_claim,
     parse_profile,
-    parse_subscription,
+    parse_record,
     plan_name,
     profile_fields_not_sent_back,
     profile_update,
@@ -193,12 +194,19 @@ class AwsControlPlane:
         return self._user_view(profile, record, self._claims())
 
     def list_users(self, profile: str) -> list[UserSubscription]:
-        """Every subscription record; one whose plan or status is unknown is left out and
-        logged (the rest must stay readable)."""
+        """Every subscription record, a plan this release has no tier for included (shown as
+        Kiro names it); one that cannot be read at all is left out and logged (the rest must
+        stay readable)."""
         self._profile(profile)
         claims = self._claims()
-        records = list(self._subscriptions_by_user().values())
-        views = [self._user_view(profile, record, claims) for record in records]
+        views = []
+        for record in self._records().values():
+            if isinstance(record, KiroError):
+                log.warning("skipped a Kiro subscription: %s", record)
+            elif isinstance(record, ForeignPlanRecord):
+                views.append(self._foreign_view(profile, record, claims))
+            else:
+                views.append(self._user_view(profile, record, claims))
         return sorted(views, key=lambda v: (v.user.user_name, v.user.user_id))
 
     # --- groups -------------------------------------------------------------------------------
@@ -353,10 +361,10 @@ class AwsControlPlane:
         return self._snapshot.subscriptions.get(self._list_records, self.snapshot_max_age)
 
     def _list_records(self) -> RecordsByUser:
-        found: dict[str, WireSubscription | KiroError] = {}
+        found: dict[str, WireSubscription | ForeignPlanRecord | KiroError] = {}
         for raw in self.service.list_user_subscriptions():
             try:
-                record = parse_subscription(raw)
+                record = parse_record(raw)
             except UnknownPlanError as exc:
                 found[exc.principal_id] = exc
                 continue
@@ -364,7 +372,18 @@ class AwsControlPlane:
         return found
 
     def _subscription(self, user_id: str) -> WireSubscription | None:
+        """The user's record; a plan this release does not know is raised, saying so (the
+        user is subscribed: never reported as unsubscribed, never changed blindly)."""
         found = self._records().get(user_id)
+        if isinstance(found, ForeignPlanRecord):
+            raise UnknownPlanError(
+                f"user {self._user(user_id).user_name!r} holds plan {found.plan!r} in Kiro "
+                f"({found.status.value}), which this release of pulumi-kiro has no tier for: "
+                "it is subscribed, and pulumi-kiro will neither report it unsubscribed nor "
+                "change its plan; manage it in the Kiro console, or upgrade pulumi-kiro",
+                principal_type="USER",
+                principal_id=user_id,
+            )
         if isinstance(found, KiroError):
             raise found
         return found
@@ -372,7 +391,9 @@ class AwsControlPlane:
     def _subscriptions_by_user(self) -> dict[str, WireSubscription]:
         found = {}
         for user_id, record in self._records().items():
-            if isinstance(record, KiroError):
+            if isinstance(record, ForeignPlanRecord):
+                log.warning("user %s holds plan %s, which has no tier", user_id, record.plan)
+            elif isinstance(record, KiroError):
                 log.warning("skipped a Kiro subscription: %s", record)
             else:
                 found[user_id] = record
@@ -563,6 +584,23 @@ class AwsControlPlane:
             assignments=assignments if record.status is not Status.CANCELED else (),
         )
 
+    def _foreign_view(
+        self, profile: str, record: ForeignPlanRecord, claims: Iterable[WireClaim]
+    ) -> UserSubscription:
+        assignments = tuple(self._assignments(record.user_id, claims))
+        return UserSubscription(
+            profile=profile,
+            subscription_id=f"{profile}/user/{record.user_id}",
+            user=self._user(record.user_id),
+            status=record.status,
+            tier=None,
+            effective_tier=None,
+            pending_tier=None,
+            pending_effective_at=None,
+            assignments=assignments if record.status is not Status.CANCELED else (),
+            plan=record.plan,
+        )
+
     def _assignments(self, user_id: str, claims: Iterable[WireClaim]) -> Iterable[Assignment]:
         for claim in claims:
             if claim.principal_type == "USER" and claim.principal_id == user_id:
@@ -603,10 +641,13 @@ def _tiers(record: WireSubscription, now: datetime) -> tuple[Tier, Tier | None, 
     return record.tier, None, None
 
 
-def _shows(record: WireSubscription | KiroError | None, tier: Tier | None) -> bool:
+def _shows(
+    record: WireSubscription | ForeignPlanRecord | KiroError | None, tier: Tier | None
+) -> bool:
     """Whether a listed record shows what the claims make of its user: live at ``tier``, or
-    Canceled (or absent) when no claim reaches them. An unreadable record is not waited on."""
-    if isinstance(record, KiroError):
+    Canceled (or absent) when no claim reaches them. A record of a plan we cannot read is not
+    waited on."""
+    if isinstance(record, (KiroError, ForeignPlanRecord)):
         return True
     if tier is None:
         return record is None or record.status is Status.CANCELED

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from kiro_provider.aws.wire import WireClaim, WireProfile, WireSubscription
+from kiro_provider.aws.wire import ForeignPlanRecord, WireClaim, WireProfile, WireSubscription
 from kiro_provider.config import SNAPSHOT_MAX_AGE_SECONDS
 from kiro_provider.errors import KiroError
 
@@ -99,8 +99,9 @@ class Listing(Generic[T]):
 
 #: Claims by (principal type, principal id): each parsed, or the error its plan raised.
 ClaimsByPrincipal = Mapping[tuple[str, str], WireClaim | KiroError]
-#: Subscription records by user id: each parsed, or the error its plan or status raised.
-RecordsByUser = Mapping[str, WireSubscription | KiroError]
+#: Subscription records by user id: each parsed (or kept with a plan this release does not
+#: know), or the error reading it raised.
+RecordsByUser = Mapping[str, WireSubscription | ForeignPlanRecord | KiroError]
 
 
 @dataclass

@@ -135,6 +135,17 @@ class WireSubscription:
 
 
 @dataclass(frozen=True)
+class ForeignPlanRecord:
+    """A ListUserSubscriptions record whose plan no tier of this release stands for (e.g.
+    ``KIRO_ENTERPRISE_PRO_MAX``): kept as Kiro names it, never mapped to a guessed tier."""
+
+    user_id: str
+    status: Status
+    #: The plan in force as Kiro names it (``activatedType``, else ``type``).
+    plan: str
+
+
+@dataclass(frozen=True)
 class WireClaim:
     """One claim of ListApplicationClaims: a user's direct assignment or a group assignment."""
 
@@ -245,6 +256,22 @@ def parse_subscription(record: Mapping[str, Any]) -> WireSubscription:
         aggregated_type=record.get("aggregatedSubscriptionType"),
         activation_date=record.get("activationDate"),
     )
+
+
+def parse_record(record: Mapping[str, Any]) -> WireSubscription | ForeignPlanRecord:
+    """A ListUserSubscriptions record: mapped, or kept with Kiro's plan name when the plan is
+    unknown; UnknownPlanError when even that cannot be read (no plan, an unknown status)."""
+    try:
+        return parse_subscription(record)
+    except UnknownPlanError as exc:
+        plans = [(record.get(k) or {}).get("amazonQ") for k in ("activatedType", "type")]
+        plan = next((p for p in plans if isinstance(p, str) and p), None)
+        if plan is None or not exc.principal_id:
+            raise
+        principal = ("USER", exc.principal_id)
+        who = f"user {exc.principal_id}"
+        status = status_of(record.get("status"), who=who, principal=principal)
+        return ForeignPlanRecord(exc.principal_id, status, plan)
 
 
 def parse_claim(record: Mapping[str, Any]) -> WireClaim | None:
