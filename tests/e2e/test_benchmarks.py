@@ -12,7 +12,10 @@ import sys
 
 from tests.e2e.harness import REPO
 
-TINY = ("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300")
+TINY = (
+    *("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300"),
+    *("--aws-sizes", "5", "--aws-members", "3", "--aws-users", "20"),
+)
 ROWS = (
     "up (create), N=5",
     "preview --refresh, N=5",
@@ -30,6 +33,13 @@ ROWS = (
     "group of 300, embedded (s)",
     "group of 300, Identity Center/moto (s)",
     "provider process peak RSS MB, N=5",
+    "aws: up, N=5 + group of 3",
+    "aws: preview --refresh, N=5 + group of 3",
+    "aws: Kiro listing calls, preview --refresh, N=5 + group of 3",
+    "aws: Kiro calls, up | preview --refresh, N=5 + group of 3",
+    "aws: identitystore calls, up | preview --refresh, N=5 + group of 3",
+    "aws: kiroctl users, 20 users",
+    "aws: kiroctl groups, 20 users",
 )
 
 
@@ -60,4 +70,8 @@ def test_benchmark_command_prints_a_complete_table() -> None:
     assert kiro < naive and target == 200
     assert "MISSED" not in table["state bytes per resource"]
     assert "group of 300, embedded (s)" in table and "ok" in table["group of 300, embedded (s)"]
+    assert table["aws: Kiro listing calls, preview --refresh, N=5 + group of 3"].endswith("ok")
+    for what in ("up, N=5", "preview --refresh, N=5", "kiroctl users", "kiroctl groups"):
+        detail = [ln for ln in lines if ln.startswith(f"  {what}")]
+        assert detail and "ListUserSubscriptions" in detail[0], what
     assert re.search(r"^total \d", result.stdout, re.MULTILINE)

@@ -187,7 +187,8 @@ class FakeKiro:
     def _listed(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Every item the listings show now, by (listing, principal)."""
         self.sync()
-        items = {("sub", uid): self._subscription(uid, r) for uid, r in self.records.items()}
+        kinds = self._kinds()
+        items = {("sub", uid): self._subscription(uid, r, kinds) for uid, r in self.records.items()}
         for item in self._claim_items():
             principal = item["principal"]
             items[("claim", next(iter(principal.values())))] = item
@@ -265,7 +266,8 @@ class FakeKiro:
             raise not_found(f"Instance {instance_arn} not found")
         self._require_region(region)
         self.sync()
-        items = [self._subscription(uid, r) for uid, r in sorted(self.records.items())]
+        kinds = self._kinds()
+        items = [self._subscription(uid, r, kinds) for uid, r in sorted(self.records.items())]
         return self._visible("sub", items, lambda item: item["principal"]["user"])
 
     def list_application_claims(self, application_arn: str, region: str) -> list[dict[str, Any]]:
@@ -345,12 +347,12 @@ class FakeKiro:
                 tiers.setdefault(user_id, []).append(tier)
         return {uid: t for uid, ts in tiers.items() if (t := highest(ts)) is not None}
 
-    def _subscription(self, user_id: str, record: _Record) -> dict[str, Any]:
+    def _subscription(
+        self, user_id: str, record: _Record, kinds: dict[str, set[str]]
+    ) -> dict[str, Any]:
         state = record.state
         assigned = state.pending_tier or state.effective_tier
-        kinds = {ptype for (ptype, pid) in self.claims if pid == user_id}
-        if any(user_id in self._members(pid) for (pt, pid) in self.claims if pt == "GROUP"):
-            kinds.add("GROUP")
+        kinds_of_user = kinds.get(user_id, set())
         item: dict[str, Any] = {
             "principal": {"user": user_id},
             "type": {"amazonQ": record.raw_plan or self._plan(assigned)},
@@ -359,14 +361,22 @@ class FakeKiro:
             "subscriptionRegion": self.where.kiro_region,
             "createdDate": record.created.timestamp(),
         }
-        if kinds:
+        if kinds_of_user:
             item["aggregatedSubscriptionType"] = {
                 frozenset({"USER"}): "INDIVIDUAL",
                 frozenset({"GROUP"}): "GROUP",
-            }.get(frozenset(kinds), "INDIVIDUAL_AND_GROUP")
+            }.get(frozenset(kinds_of_user), "INDIVIDUAL_AND_GROUP")
         if record.activated is not None:
             item["activationDate"] = record.activated.timestamp()
         return item
+
+    def _kinds(self) -> dict[str, set[str]]:
+        """By user id: how claims reach them (``USER`` directly, ``GROUP`` through a group)."""
+        kinds: dict[str, set[str]] = {}
+        for ptype, pid in self.claims:
+            for user_id in [pid] if ptype == "USER" else self._members(pid):
+                kinds.setdefault(user_id, set()).add(ptype)
+        return kinds
 
     # -- helpers ----------------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ Test controls (POST, JSON body), never called by the adapter:
   ThrottlingException; a ``rate`` of null removes the limit.
 - ``/_fake/switches`` ``{"writeFamilies"?, "visibilityDelay"?, "replaceProfile"?,
   "profilesWithoutOptIns"?}``: what public callers disagree on (``kiro_model``'s switches).
+- ``/_fake/seed`` ``{"claims": [[principalType, principalId, plan], ...]}``: assignments made
+  at once, without a call each (large profiles for benchmarks).
 - ``/_fake/state`` ``{}``: the calls received (target, status) and the model's records.
 
 Run as a process: ``python -m tests.fakes.kiro_service --identity-store-id d-... --region ...``;
@@ -284,6 +286,9 @@ class KiroHandler(BaseHTTPRequestHandler):
                 rate = body.get("rate", state.limit.rate if state.limit else None)
                 burst = int(body.get("burst", state.limit.burst if state.limit else 1))
                 state.limit = TokenBucket(float(rate), burst) if rate else None
+            elif name == "seed":
+                for principal_type, principal_id, plan in body["claims"]:
+                    model.claims[(principal_type, principal_id)] = model._tier(plan)
             elif name == "switches":
                 model.write_families = tuple(body.get("writeFamilies", model.write_families))
                 model.visibility_delay = float(body.get("visibilityDelay", model.visibility_delay))
@@ -296,6 +301,8 @@ class KiroHandler(BaseHTTPRequestHandler):
             elif name != "state":
                 return {"error": f"unknown control {name}"}
             model.sync()
+            if body.get("brief"):  # the call log only (large profiles)
+                return {"calls": list(state.calls)}
             return {
                 "calls": list(state.calls),
                 "claims": [f"{t}:{p}:{tier.value}" for (t, p), tier in model.claims.items()],
