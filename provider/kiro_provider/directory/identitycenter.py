@@ -321,7 +321,15 @@ class IdentityCenterDirectory:
             known = {u: self._cache.users[u] for u in wanted if u in self._cache.users}
         missing = {u for u in wanted if u not in known}
         if len(missing) > DESCRIBE_LIMIT:
-            known.update(self._scan_users(missing))
+            # One reader at a time: a thread that waited finds what the scan before it read.
+            with self._cache.scan_lock:
+                with self._cache.lock:
+                    known.update(
+                        (u, self._cache.users[u]) for u in missing if u in self._cache.users
+                    )
+                still = missing - known.keys()
+                if len(still) > DESCRIBE_LIMIT:
+                    known.update(self._scan_users(still))
         for user_id in missing - known.keys():
             # Left after a scan only when the user was deleted meanwhile: describe to be sure.
             user = self._describe_user(user_id)

@@ -559,3 +559,5 @@ def test_concurrent_first_reads_of_a_group_list_it_once(
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(members, range(8))) == [BIG_MEMBERS] * 8
     assert calls["ListGroupMemberships"] == 2  # 150 members, 100 a page: listed once
+    assert calls["ListUsers"] <= -(-(N_USERS + 1) // PAGE_SIZE)  # the store read once at most
+    assert calls["DescribeUser"] == 0
