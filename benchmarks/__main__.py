@@ -60,9 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     details += [
         _cost_line(f"kiroctl {tab}, {args.aws_users:,} users", c) for tab, c in tabs.items()
     ]
-    _print(rows, args.repeat)
-    print("\naws control plane against the fake Kiro (20 ms a call, 429 beyond 10 calls/s, burst")
-    print("20), IAM Identity Center under moto; calls by operation (429 answers included):")
+    _print(rows, 1 if args.aws_only else args.repeat)
+    print("\naws control plane (one run each) against the fake Kiro (20 ms a call, 429 beyond")
+    print("10 calls/s, burst 20), IAM Identity Center under moto; calls by operation (429 answers")
+    print("included):")
     print("\n".join(details))
     print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
     return 0
