@@ -2,13 +2,16 @@
 
 Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--members 10000]
                       [--export-users 5000] [--export-groups 50]
+                      [--aws-sizes 100,1000] [--aws-members 500] [--aws-users 5000] [--aws-only]
 
 Example (a tiny run, ~1 minute): benchmarks/run --sizes 5 --repeat 1 --ops 200 --members 500
+    --aws-sizes 5 --aws-members 3 --aws-users 20
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import sqlite3
@@ -17,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import engine, export, ledger
+from benchmarks import aws, engine, export, ledger
 
 #: The targets.
 RATIO_TARGET = 1.10
@@ -26,6 +29,9 @@ STATE_BYTES_TARGET = 2048
 GROUP_SECONDS_TARGET = 2.0
 RATIO_SIZES = (1000, 3000)
 EXPORT_SECONDS_TARGET = 5.0
+#: The aws control plane's drift check within this factor of the ledger's, from this size on.
+AWS_RATIO_TARGET = 1.5
+AWS_RATIO_FROM = 1000
 
 
 @dataclass
@@ -43,6 +49,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     started = time.perf_counter()
     print(_machine(), flush=True)
+    rows: list[Row] = [] if args.aws_only else _ledger_and_engine_rows(args)
+    details: list[str] = []
+    for size in args.aws_sizes:
+        _progress(f"aws control plane: {size:,} Subscriptions + a group of {args.aws_members:,}")
+        costs = aws.measure_stack(size, args.aws_members)
+        rows += _aws_stack_rows(costs)
+        details += _aws_details(f"N={size:,} + group of {args.aws_members:,}", costs)
+    _progress(f"kiroctl --control-plane aws on {args.aws_users:,} users")
+    tabs = aws.measure_kiroctl(args.aws_users, args.aws_members)
+    rows += _kiroctl_rows(args.aws_users, tabs)
+    details += [
+        _cost_line(f"kiroctl {tab}, {args.aws_users:,} users", c) for tab, c in tabs.items()
+    ]
+    _print(rows, 1 if args.aws_only else args.repeat)
+    print("\naws control plane (one run each) against the fake Kiro (20 ms a call, 429 beyond")
+    print("10 calls/s, burst 20), IAM Identity Center under moto; calls by operation (429 answers")
+    print("included):")
+    print("\n".join(details))
+    print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
+    return 0
+
+
+def _ledger_and_engine_rows(args: argparse.Namespace) -> list[Row]:
+    """Every row but the aws control plane's: pulumi-kiro on the ledger next to the floor."""
     rows: list[Row] = []
     runs: dict[int, tuple[engine.StackRun, engine.StackRun, engine.StackRun]] = {}
     for size in args.sizes:
@@ -61,9 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _progress(f"kiroctl export: {args.export_users:,} direct, {args.export_groups} groups")
     rows += _export_rows(args.export_users, args.export_groups, args.repeat)
     rows += _memory_rows(largest, *runs[largest][:2])
-    _print(rows, args.repeat)
-    print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
-    return 0
+    return rows
 
 
 #: What each size measures: pulumi-kiro, the floor, the same-shape no-op.
@@ -94,6 +122,21 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--export-users", type=int, default=5000, help="direct subscriptions to export"
     )
     parser.add_argument("--export-groups", type=int, default=50, help="group assignments to export")
+    parser.add_argument(
+        "--aws-sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[100, 1000],
+        help="Subscriptions over the aws control plane, comma-separated (default: 100,1000)",
+    )
+    parser.add_argument(
+        "--aws-members", type=int, default=500, help="members of the aws stacks' group"
+    )
+    parser.add_argument(
+        "--aws-users", type=int, default=5000, help="users of the profile kiroctl reads"
+    )
+    parser.add_argument(
+        "--aws-only", action="store_true", help="measure the aws control plane's rows only"
+    )
     return parser.parse_args(argv)
 
 
@@ -214,6 +257,57 @@ def _memory_rows(size: int, kiro: engine.StackRun, floor: engine.StackRun) -> li
             "",
         )
     ]
+
+
+def _aws_stack_rows(costs: aws.StackCosts) -> list[Row]:
+    """The aws control plane next to the ledger on the same program, and what a drift check
+    costs in listing calls to Kiro."""
+    size = f"N={costs.count:,} + group of {costs.members:,}"
+    preview_ratio = costs.aws_preview.seconds / costs.ledger_preview
+    ratio_target = ""
+    if costs.count >= AWS_RATIO_FROM:
+        ok = preview_ratio <= AWS_RATIO_TARGET
+        ratio_target = f"<= {AWS_RATIO_TARGET:.2f} {_verdict(ok)}"
+    bound = math.ceil(costs.count / 1000) + 4
+    listings = costs.aws_preview.listings
+    return [
+        Row(f"aws: up, {size} (s; ledger)", f"{costs.aws_up.seconds:.1f}",
+            f"{costs.ledger_up:.1f}", f"{costs.aws_up.seconds / costs.ledger_up:.2f}", ""),
+        Row(f"aws: preview --refresh, {size} (s; ledger)", f"{costs.aws_preview.seconds:.1f}",
+            f"{costs.ledger_preview:.1f}", f"{preview_ratio:.2f}", ratio_target),
+        Row(f"aws: Kiro listing calls, preview --refresh, {size}", f"{listings:,}", "", "",
+            f"<= {bound} {_verdict(listings <= bound)}"),
+        Row(f"aws: Kiro calls, up | preview --refresh, {size}",
+            f"{sum(costs.aws_up.kiro.values()):,}", f"{sum(costs.aws_preview.kiro.values()):,}",
+            "", ""),
+        Row(f"aws: identitystore calls, up | preview --refresh, {size}",
+            f"{sum(costs.aws_up.identitystore.values()):,}",
+            f"{sum(costs.aws_preview.identitystore.values()):,}", "", ""),
+    ]  # fmt: skip
+
+
+def _kiroctl_rows(users: int, tabs: dict[str, aws.Cost]) -> list[Row]:
+    return [
+        Row(f"aws: kiroctl {tab}, {users:,} users (s; Kiro listing calls)",
+            f"{cost.seconds:.1f}", f"{cost.listings:,}", "", "")
+        for tab, cost in tabs.items()
+    ]  # fmt: skip
+
+
+def _aws_details(size: str, costs: aws.StackCosts) -> list[str]:
+    return [
+        _cost_line(f"up, {size}", costs.aws_up),
+        _cost_line(f"preview --refresh, {size}", costs.aws_preview),
+    ]
+
+
+def _cost_line(what: str, cost: aws.Cost) -> str:
+    kiro = ", ".join(f"{op} {n:,}" for op, n in sorted(cost.kiro.items()))
+    directory = ", ".join(f"{op} {n:,}" for op, n in sorted(cost.identitystore.items()))
+    return (
+        f"  {what}: {cost.seconds:.1f} s; Kiro: {kiro or 'none'} ({cost.throttled:,} answered "
+        f"429); identitystore: {directory or 'none'}"
+    )
 
 
 def _seconds(samples: engine.Samples) -> str:

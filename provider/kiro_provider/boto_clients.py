@@ -29,22 +29,38 @@ CLIENT_CONFIG = Config(
     read_timeout=30,
 )
 
-_clients: dict[tuple[str, str, str | None], Any] = {}
+# Kiro's private API is reported to be tightly rate-limited (public callers retry 429 for
+# minutes). Adaptive mode adds a client-side rate limiter that slows sending after a throttle,
+# on top of standard mode's backoff (up to 20 s a wait) and retry quota; ten attempts ride
+# through a limit for about a minute or two before the error reaches the user.
+KIRO_CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive", "total_max_attempts": 10},
+    connect_timeout=5,
+    read_timeout=30,
+)
+
+_clients: dict[tuple[str, str, str | None, int], Any] = {}
 _lock = threading.Lock()
 
 
 def client(
-    service: str, region: str, endpoint_url: str | None = None, *, models_dir: Path | None = None
+    service: str,
+    region: str,
+    endpoint_url: str | None = None,
+    *,
+    models_dir: Path | None = None,
+    config: Config = CLIENT_CONFIG,
 ) -> Any:
     """The process-wide client of ``service`` signing for ``region`` and calling
     ``endpoint_url`` (None: the service's public endpoint), built on first use; ``models_dir``
-    is searched first for the service's botocore model (for services AWS ships no model of)."""
-    key = (service, region, endpoint_url)
+    is searched first for the service's botocore model (for services AWS ships no model of);
+    ``config`` is ``CLIENT_CONFIG`` or ``KIRO_CLIENT_CONFIG``."""
+    key = (service, region, endpoint_url, id(config))
     with _lock:
         found = _clients.get(key)
         if found is None:
             found = _clients[key] = _session(models_dir).client(
-                service, region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG
+                service, region_name=region, endpoint_url=endpoint_url, config=config
             )
         return found
 

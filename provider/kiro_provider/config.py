@@ -34,6 +34,10 @@ DIRECTORIES = ("ledger", "identitycenter")
 CONTROL_PLANES = ("ledger", "aws")
 #: Regions with a Kiro console and profiles.
 KIRO_REGIONS = ("us-east-1", "eu-central-1")
+#: Families of plan names the aws control plane can write (``kiro:planFamily``).
+PLAN_FAMILIES = ("KIRO_ENTERPRISE", "Q_DEVELOPER_STANDALONE")
+#: How long one process answers reads from one listing of Kiro, by default (aws control plane).
+SNAPSHOT_MAX_AGE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,26 @@ SETTINGS = (
         aws_only=True,
     ),
     Setting(
+        "kiro:snapshotMaxAge",
+        "KIRO_SNAPSHOT_MAX_AGE",
+        "snapshot_max_age",
+        "`30` (seconds)",
+        "how long one process answers reads from one listing of Kiro, in seconds (its own "
+        "writes update it at once; `0` lists on every read)",
+        aws_only=True,
+    ),
+    Setting(
+        "kiro:planFamily",
+        "KIRO_PLAN_FAMILY",
+        "plan_family",
+        "the first Kiro accepts",
+        "which plan names writes use: `KIRO_ENTERPRISE` (`KIRO_ENTERPRISE_PRO`...) or "
+        "`Q_DEVELOPER_STANDALONE` (`Q_DEVELOPER_STANDALONE_PRO`...); unset, `KIRO_ENTERPRISE` "
+        "is tried first and the other after a ValidationException about the plan name, and the "
+        "one that worked is kept for the process",
+        aws_only=True,
+    ),
+    Setting(
         "",
         "KIRO_SIMULATED_NOW",
         "simulated_now",
@@ -217,6 +241,10 @@ class KiroConfig:
     q_endpoint: str | None = None
     user_subscriptions_endpoint: str | None = None
     codewhisperer_endpoint: str | None = None
+    #: Seconds a listing of Kiro answers reads within one process (aws control plane).
+    snapshot_max_age: float = SNAPSHOT_MAX_AGE_SECONDS
+    #: The plan-name family writes use (aws control plane); None: the first Kiro accepts.
+    plan_family: str | None = None
 
     def clock(self) -> Callable[[], datetime]:
         """The control plane's clock: the simulated instant if set, else real UTC time."""
@@ -274,11 +302,29 @@ def load_config(
     ledger = Path(values.pop("ledger_path", str(DEFAULT_LEDGER))).expanduser()
     if not ledger.is_absolute():
         ledger = Path(base_dir or os.getcwd()) / ledger
+    max_age = values.pop("snapshot_max_age", None)
     return KiroConfig(
         ledger_path=str(ledger),
         simulated_now=parse_instant(now_text) if now_text else None,
+        snapshot_max_age=_seconds(max_age, "kiro:snapshotMaxAge")
+        if max_age
+        else SNAPSHOT_MAX_AGE_SECONDS,
         **values,
     )
+
+
+def _seconds(value: str, key: str) -> float:
+    """A number of seconds, 0 or more (a setting's text)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValidationError(
+            f"{key}: {value!r} is not valid; expected a number of seconds, 0 or more (e.g. 30)",
+            field=key,
+        )
+    return seconds
 
 
 def _check_aws_values(values: dict[str, str]) -> None:
@@ -286,6 +332,7 @@ def _check_aws_values(values: dict[str, str]) -> None:
     valid (the rest of the aws settings are checked when the aws control plane is opened)."""
     _one_of(values, "control_plane", "kiro:controlPlane", CONTROL_PLANES)
     _one_of(values, "kiro_region", "kiro:kiroRegion", KIRO_REGIONS)
+    _one_of(values, "plan_family", "kiro:planFamily", PLAN_FAMILIES)
     _matches(
         values,
         "instance_arn",
@@ -366,7 +413,14 @@ def open_aws_control_plane(config: KiroConfig, *, actor: str) -> ControlPlane:
         codewhisperer_endpoint=config.codewhisperer_endpoint,
     )
     directory = IdentityCenterDirectory(config.identity_store_id, config.identity_store_region)
-    return AwsControlPlane(service, directory, config.clock(), actor=actor)
+    return AwsControlPlane(
+        service,
+        directory,
+        config.clock(),
+        actor=actor,
+        snapshot_max_age=config.snapshot_max_age,
+        plan_family=config.plan_family,
+    )
 
 
 def open_directory(config: KiroConfig, ledger: Ledger) -> Directory:

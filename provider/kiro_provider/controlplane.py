@@ -61,18 +61,28 @@ class UserSubscription:
     user: User
     status: Status
     #: The target: highest tier over the current assignments (for Canceled: the last effective).
-    tier: Tier
-    #: The tier in force now.
-    effective_tier: Tier
+    #: None only with ``plan``: Kiro reports a plan no tier of this release stands for.
+    tier: Tier | None
+    #: The tier in force now (None only with ``plan``, as ``tier``).
+    effective_tier: Tier | None
     #: A downgrade scheduled for ``pending_effective_at`` (00:00 UTC on the 1st), if any.
     pending_tier: Tier | None
     pending_effective_at: datetime | None
     assignments: tuple[Assignment, ...]
+    #: Kiro's own name for a plan this release has no tier for (e.g. a Pro Max plan,
+    #: ``KIRO_ENTERPRISE_PRO_MAX``): the record is listed as Kiro names it, never as a guessed
+    #: tier. None for every record of a known tier (always, in the ledger).
+    plan: str | None = None
 
     @property
-    def credits(self) -> int:
-        """Monthly credits of the effective tier."""
-        return self.effective_tier.credits
+    def credits(self) -> int | None:
+        """Monthly credits of the effective tier; None for a plan of unknown credits."""
+        return self.effective_tier.credits if self.effective_tier is not None else None
+
+    @property
+    def plan_name(self) -> str:
+        """The plan in force as users are shown it: the effective tier's name, or Kiro's."""
+        return self.effective_tier.value if self.effective_tier is not None else str(self.plan)
 
     @property
     def direct(self) -> Assignment | None:

@@ -1,6 +1,10 @@
 """End to end with the real CLI: ``kiro:controlPlane=aws`` against the fake Kiro service
 (a subprocess on 127.0.0.1) and IAM Identity Center under moto_server. Up, upgrade, deferred
-downgrade, drift caught, injected errors that leave the state consistent, destroy."""
+downgrade, drift caught, injected errors that leave the state consistent, destroy.
+
+Twice: with the fake as the adapter's reference describes Kiro, and as public callers report
+it (writes accept only ``Q_DEVELOPER_STANDALONE_*`` plan names, show in the listings 2 s
+later, and UpdateProfile replaces the whole profile)."""
 
 from __future__ import annotations
 
@@ -62,13 +66,26 @@ class World:
         return {names[uid]: r for uid, r in self.control("state")["records"].items()}
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+#: The fake's switches for each way Kiro is described.
+KIRO_AS = {
+    "documented": {},
+    "reported": {
+        "writeFamilies": ["Q_DEVELOPER_STANDALONE"],
+        "visibilityDelay": 2.0,
+        "replaceProfile": True,
+    },
+}
+
+
+@pytest.fixture(params=list(KIRO_AS))
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
     moto, moto_url = env.start_moto()
     try:
+        env.reset_moto(moto_url)  # moto's state is per Python process, not per server
         seeded = env.seed(moto_url)
         with env.spawn_fake(moto_url) as fake_url:
             env.control(fake_url, "clock", {"now": MID_NOVEMBER})
+            env.control(fake_url, "switches", KIRO_AS[request.param])
             config = env.stack_config(env.coordinates(moto_url), fake_url)
             e2e = new_stack(
                 PROGRAM,
@@ -133,10 +150,13 @@ def test_aws_control_plane_end_to_end(world: World) -> None:
     assert users["alice"]["tier"] == "Pro" and users["carol"]["status"] == "Pending"
     assert_no_drift(world)
 
-    # 5. overages through UpdateProfile.
+    # 5. overages through UpdateProfile; the profile's other settings are kept.
     stack.set_config("overages", auto.ConfigValue("true"))
     assert stack.up().outputs["overages_enabled"].value is True
-    assert world.control("state")["overages"] is True
+    state = world.control("state")
+    assert state["overages"] is True
+    assert state["profile"]["optInFeatures"]["autonomousAgents"] == {"toggle": "ON"}
+    assert state["profile"]["activeFunctionalities"]
 
     # 6. AccessDenied on a plan change: a clear error naming the IAM actions; nothing changed.
     world.control(

@@ -15,6 +15,7 @@ from tests.e2e.harness import REPO
 TINY = (
     *("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300"),
     *("--export-users", "200", "--export-groups", "5"),
+    *("--aws-sizes", "5", "--aws-members", "3", "--aws-users", "20"),
 )
 ROWS = (
     "up (create), N=5",
@@ -35,6 +36,13 @@ ROWS = (
     "provider process peak RSS MB, N=5",
     "kiroctl export --format python, 200 direct + 5 groups (s)",
     "kiroctl export --format yaml, 200 direct + 5 groups (s)",
+    "aws: up, N=5 + group of 3",
+    "aws: preview --refresh, N=5 + group of 3",
+    "aws: Kiro listing calls, preview --refresh, N=5 + group of 3",
+    "aws: Kiro calls, up | preview --refresh, N=5 + group of 3",
+    "aws: identitystore calls, up | preview --refresh, N=5 + group of 3",
+    "aws: kiroctl users, 20 users",
+    "aws: kiroctl groups, 20 users",
 )
 
 
@@ -65,4 +73,8 @@ def test_benchmark_command_prints_a_complete_table() -> None:
     assert kiro < naive and target == 200
     assert "MISSED" not in table["state bytes per resource"]
     assert "group of 300, embedded (s)" in table and "ok" in table["group of 300, embedded (s)"]
+    assert table["aws: Kiro listing calls, preview --refresh, N=5 + group of 3"].endswith("ok")
+    for what in ("up, N=5", "preview --refresh, N=5", "kiroctl users", "kiroctl groups"):
+        detail = [ln for ln in lines if ln.startswith(f"  {what}")]
+        assert detail and "ListUserSubscriptions" in detail[0], what
     assert re.search(r"^total \d", result.stdout, re.MULTILINE)

@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from kiro_provider.aws.snapshot import clear_snapshots
 from kiro_provider.controlplane import Group, User
 from tests.fakes.kiro_model import Coordinates
 
@@ -87,6 +88,40 @@ def seed(url: str) -> Seeded:
     return Seeded(users, groups)
 
 
+def seed_many(url: str, users: int, groups: Mapping[str, int]) -> dict[str, str]:
+    """Users user-00000... and groups whose members are the first ``n`` of them, in the moto
+    identity store (for scale tests and benchmarks); user ids by user name."""
+    admin = identitystore(url)
+    ids = {}
+    for i in range(users):
+        name = f"user-{i:05d}"
+        ids[name] = admin.create_user(
+            IdentityStoreId=STORE_ID,
+            UserName=name,
+            DisplayName=name,
+            Name={"GivenName": name, "FamilyName": "Test"},
+            Emails=[{"Value": f"{name}@example.com", "Primary": True}],
+        )["UserId"]
+    for group, members in groups.items():
+        group_id = admin.create_group(IdentityStoreId=STORE_ID, DisplayName=group)["GroupId"]
+        for i in range(members):
+            add_member(url, group_id, ids[f"user-{i:05d}"])
+    return ids
+
+
+def calls_by_operation(fake_url: str) -> dict[str, int]:
+    """How many calls the fake has served, by operation (throttled ones included)."""
+    found: dict[str, int] = {}
+    for call in control(fake_url, "state", {"brief": True})["calls"]:
+        operation = call["target"].partition(".")[2]
+        found[operation] = found.get(operation, 0) + 1
+    return found
+
+
+#: Kiro's listing operations (what a drift check pays for).
+LISTINGS = ("ListProfiles", "ListUserSubscriptions", "ListApplicationClaims")
+
+
 def add_member(url: str, group_id: str, user_id: str) -> None:
     identitystore(url).create_group_membership(
         IdentityStoreId=STORE_ID, GroupId=group_id, MemberId={"UserId": user_id}
@@ -125,7 +160,11 @@ def control(fake_url: str, name: str, body: Mapping[str, Any] | None = None) -> 
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         result: dict[str, Any] = json.loads(response.read())
-        return result
+    if name != "state":
+        # A change made behind the adapter's back: a new process would list Kiro again, so
+        # this one (when the adapter runs in it) forgets what it listed.
+        clear_snapshots()
+    return result
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kiro_provider.aws import AwsControlPlane
+from kiro_provider.aws.snapshot import clear_snapshots
 from kiro_provider.boto_clients import clear_clients
 from kiro_provider.config import load_config, open_control_plane
 from kiro_provider.directory.identitycenter import clear_cache
@@ -34,6 +35,7 @@ def seeded(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> env.Seeded:
         monkeypatch.delenv(name, raising=False)
     clear_cache()
     clear_clients()
+    clear_snapshots()
     return env.seed(moto_url)
 
 

@@ -10,13 +10,23 @@ behaves like Kiro's documented rules), plus what public tools report of the real
 - A listing reports ``type`` (the plan assigned) and ``activatedType`` (the plan in force); a
   downgrade held until the 1st shows as ``type`` below ``activatedType``.
 
+Switches for what public callers disagree on (each off by default):
+
+- ``write_families``: which plan-name families a write accepts (a ValidationException about
+  ``subscriptionType`` listing the valid values otherwise).
+- ``visibility_delay``: seconds before a write shows in the listings (reported: "wait ~5 s").
+- ``replace_profile``: UpdateProfile replaces the whole profile (what the body omits is reset);
+  ``profiles_without_opt_ins``: ListProfiles returns no ``optInFeatures``.
+
 Group members are read from IAM Identity Center (moto in tests) on every call, like Kiro would:
 a member added to a subscribed group is subscribed at the next call.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,15 +34,13 @@ from typing import Any
 
 import boto3
 
-from kiro_provider.aws.wire import PLAN_FOR_TIER, WIRE_FOR_STATUS
+from kiro_provider.aws.wire import PLAN_FAMILIES, PLAN_FOR_TIER, WIRE_FOR_STATUS
 from kiro_provider.domain.subscription import SubscriptionState, activate, reconcile
 from kiro_provider.domain.tiers import Status, Tier, highest
 
-#: Plans the fake accepts on writes (Kiro's current names, and the older family it falls back to).
-WRITABLE_PLANS = {plan: tier for tier, plan in PLAN_FOR_TIER.items()} | {
-    "Q_DEVELOPER_STANDALONE_PRO": Tier.PRO,
-    "Q_DEVELOPER_STANDALONE_PRO_PLUS": Tier.PRO_PLUS,
-    "Q_DEVELOPER_STANDALONE_POWER": Tier.POWER,
+#: Plans the fake may accept on writes, by family (Kiro's current names and the older ones).
+WRITABLE_PLANS = {
+    family: {plan: tier for tier, plan in plans.items()} for family, plans in PLAN_FAMILIES.items()
 }
 LEGACY_PLAN = {
     Tier.PRO: "Q_DEVELOPER_STANDALONE_PRO",
@@ -90,6 +98,38 @@ class _Record:
     raw_plan: str | None = None
 
 
+def default_profile(where: Coordinates) -> dict[str, Any]:
+    """The profile as the console sets it up: every setting the console's UpdateProfile
+    carries, overages off, autonomous agents on."""
+    return {
+        "arn": where.profile_arn,
+        "profileName": where.profile_name,
+        "status": "ACTIVE",
+        "identityDetails": {
+            "ssoIdentityDetails": {
+                "instanceArn": where.instance_arn,
+                "ssoRegion": where.identity_center_region,
+            }
+        },
+        "optInFeatures": {
+            "overageConfiguration": {"overageStatus": "DISABLED"},
+            "autonomousAgents": {"toggle": "ON"},
+        },
+        "referenceTrackerConfiguration": {"recommendationsWithReferences": "ALLOW"},
+        "activeFunctionalities": ["COMPLETIONS", "ANALYSIS", "CONVERSATIONS"],
+    }
+
+
+#: Fields UpdateProfile sets (the rest describe the profile).
+PROFILE_SETTINGS = (
+    "profileName",
+    "identitySource",
+    "optInFeatures",
+    "referenceTrackerConfiguration",
+    "activeFunctionalities",
+)
+
+
 @dataclass
 class FakeKiro:
     """One Kiro profile and the subscriptions of one IAM Identity Center instance."""
@@ -101,16 +141,80 @@ class FakeKiro:
     legacy_plans: bool = False
     claims: dict[tuple[str, str], Tier] = field(default_factory=dict)
     records: dict[str, _Record] = field(default_factory=dict)
-    overages: bool = False
+    #: The profile's stored fields (``default_profile`` on first use).
+    profile: dict[str, Any] = field(default_factory=dict)
+    write_families: tuple[str, ...] = tuple(PLAN_FAMILIES)
+    visibility_delay: float = 0.0
+    replace_profile: bool = False
+    profiles_without_opt_ins: bool = False
+    #: What the listings still show of a recent write: key -> (item before it, shown until).
+    hidden: dict[tuple[str, str], tuple[dict[str, Any] | None, float]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: At most this many items a listing page (None: as many as asked).
     page_cap: int | None = None
     #: Group members read during the current request (one identitystore read per group).
     member_cache: dict[str, list[str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.profile:
+            self.profile = default_profile(self.where)
+
+    @property
+    def overages(self) -> bool:
+        features = self.profile.get("optInFeatures") or {}
+        status = (features.get("overageConfiguration") or {}).get("overageStatus")
+        return bool(status == "ENABLED")
+
     def begin_request(self) -> None:
         """Forget what the previous request read from IAM Identity Center."""
         self.member_cache.clear()
+
+    def write(self, change: Callable[[], None]) -> None:
+        """Apply a write; with a visibility delay, the listings keep showing every item it
+        changed as it was before, for that long."""
+        if not self.visibility_delay:
+            change()
+            return
+        before = self._listed()
+        change()
+        after = self._listed()
+        until = time.monotonic() + self.visibility_delay
+        for key in before.keys() | after.keys():
+            if before.get(key) != after.get(key):
+                shown = self.hidden.get(key, (before.get(key), 0.0))[0]
+                self.hidden[key] = (shown, until)
+
+    def _listed(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every item the listings show now, by (listing, principal)."""
+        self.sync()
+        kinds = self._kinds()
+        items = {("sub", uid): self._subscription(uid, r, kinds) for uid, r in self.records.items()}
+        for item in self._claim_items():
+            principal = item["principal"]
+            items[("claim", next(iter(principal.values())))] = item
+        return copy.deepcopy(items)
+
+    def _visible(
+        self, kind: str, items: list[dict[str, Any]], key_of: Callable[[dict[str, Any]], str]
+    ) -> list[dict[str, Any]]:
+        """``items`` as the listing shows them while recent writes are not yet visible."""
+        now = time.monotonic()
+        self.hidden = {k: v for k, v in self.hidden.items() if v[1] > now}
+        shown = []
+        keys = set()
+        for item in items:
+            key = (kind, key_of(item))
+            keys.add(key)
+            if key in self.hidden:
+                old = self.hidden[key][0]
+                if old is not None:
+                    shown.append(old)
+            else:
+                shown.append(item)
+        for (k, principal), (old, _) in self.hidden.items():
+            if k == kind and (k, principal) not in keys and old is not None:
+                shown.append(old)
+        return shown
 
     # -- AmazonQDeveloperService -----------------------------------------------------------------
 
@@ -119,8 +223,12 @@ class FakeKiro:
         self._require_principal(principal_id, principal_type)
         if (principal_type, principal_id) in self.claims:
             raise FakeError("ConflictException", 409, "Resource is in an invalid state.")
-        self.claims[(principal_type, principal_id)] = tier
-        self.sync()
+
+        def create() -> None:
+            self.claims[(principal_type, principal_id)] = tier
+            self.sync()
+
+        self.write(create)
 
     def update_assignment(self, principal_id: str, principal_type: str, plan: str) -> None:
         tier = self._tier(plan)
@@ -134,13 +242,22 @@ class FakeKiro:
             )
         if record is not None and record.state.status is Status.CANCELED:
             return  # reported: 200, nothing changes
-        self.claims[key] = tier
-        self.sync()
+
+        def update() -> None:
+            self.claims[key] = tier
+            self.sync()
+
+        self.write(update)
 
     def delete_assignment(self, principal_id: str, principal_type: str) -> None:
-        if self.claims.pop((principal_type, principal_id), None) is None:
+        if (principal_type, principal_id) not in self.claims:
             raise not_found(f"No assignment for {principal_type} {principal_id}")
-        self.sync()
+
+        def delete() -> None:
+            del self.claims[(principal_type, principal_id)]
+            self.sync()
+
+        self.write(delete)
 
     # -- AWSZornControlPlaneService ----------------------------------------------------------------
 
@@ -149,12 +266,19 @@ class FakeKiro:
             raise not_found(f"Instance {instance_arn} not found")
         self._require_region(region)
         self.sync()
-        return [self._subscription(uid, r) for uid, r in sorted(self.records.items())]
+        kinds = self._kinds()
+        items = [self._subscription(uid, r, kinds) for uid, r in sorted(self.records.items())]
+        return self._visible("sub", items, lambda item: item["principal"]["user"])
 
     def list_application_claims(self, application_arn: str, region: str) -> list[dict[str, Any]]:
         if application_arn != self.where.application_arn:
             raise not_found(f"Application {application_arn} not found")
         self._require_region(region)
+        return self._visible(
+            "claim", self._claim_items(), lambda item: next(iter(item["principal"].values()))
+        )
+
+    def _claim_items(self) -> list[dict[str, Any]]:
         return [
             {
                 "principal": {ptype.lower(): pid},
@@ -167,23 +291,29 @@ class FakeKiro:
     # -- AWSCodeWhispererService ---------------------------------------------------------------
 
     def list_profiles(self) -> list[dict[str, Any]]:
-        status = "ENABLED" if self.overages else "DISABLED"
-        return [
-            {
-                "arn": self.where.profile_arn,
-                "profileName": self.where.profile_name,
-                "status": "ACTIVE",
-                "optInFeatures": {"overageConfiguration": {"overageStatus": status}},
-            }
-        ]
+        profile = copy.deepcopy(self.profile)
+        if self.profiles_without_opt_ins:
+            profile.pop("optInFeatures", None)
+        return [profile]
 
-    def update_profile(self, profile_arn: str, overage_status: str | None) -> None:
+    def update_profile(self, profile_arn: str, body: dict[str, Any]) -> None:
+        """Overages as the body says; with ``replace_profile`` every setting is what the body
+        says (one it omits is reset), else only the overage toggle changes."""
         if profile_arn != self.where.profile_arn:
             raise not_found(f"Profile {profile_arn} not found")
-        if overage_status not in (None, "ENABLED", "DISABLED"):
-            raise validation(f"Invalid overageStatus {overage_status}", "overageStatus")
-        if overage_status is not None:
-            self.overages = overage_status == "ENABLED"
+        features = body.get("optInFeatures") or {}
+        status = (features.get("overageConfiguration") or {}).get("overageStatus")
+        if status not in (None, "ENABLED", "DISABLED"):
+            raise validation(f"Invalid overageStatus {status}", "overageStatus")
+        if self.replace_profile:
+            for name in PROFILE_SETTINGS:
+                if name in body:
+                    self.profile[name] = copy.deepcopy(body[name])
+                else:
+                    self.profile.pop(name, None)
+        elif status is not None:
+            stored = self.profile.setdefault("optInFeatures", {})
+            stored["overageConfiguration"] = {"overageStatus": status}
 
     # -- events from outside IaC (test controls) -------------------------------------------------
 
@@ -217,12 +347,12 @@ class FakeKiro:
                 tiers.setdefault(user_id, []).append(tier)
         return {uid: t for uid, ts in tiers.items() if (t := highest(ts)) is not None}
 
-    def _subscription(self, user_id: str, record: _Record) -> dict[str, Any]:
+    def _subscription(
+        self, user_id: str, record: _Record, kinds: dict[str, set[str]]
+    ) -> dict[str, Any]:
         state = record.state
         assigned = state.pending_tier or state.effective_tier
-        kinds = {ptype for (ptype, pid) in self.claims if pid == user_id}
-        if any(user_id in self._members(pid) for (pt, pid) in self.claims if pt == "GROUP"):
-            kinds.add("GROUP")
+        kinds_of_user = kinds.get(user_id, set())
         item: dict[str, Any] = {
             "principal": {"user": user_id},
             "type": {"amazonQ": record.raw_plan or self._plan(assigned)},
@@ -231,14 +361,22 @@ class FakeKiro:
             "subscriptionRegion": self.where.kiro_region,
             "createdDate": record.created.timestamp(),
         }
-        if kinds:
+        if kinds_of_user:
             item["aggregatedSubscriptionType"] = {
                 frozenset({"USER"}): "INDIVIDUAL",
                 frozenset({"GROUP"}): "GROUP",
-            }.get(frozenset(kinds), "INDIVIDUAL_AND_GROUP")
+            }.get(frozenset(kinds_of_user), "INDIVIDUAL_AND_GROUP")
         if record.activated is not None:
             item["activationDate"] = record.activated.timestamp()
         return item
+
+    def _kinds(self) -> dict[str, set[str]]:
+        """By user id: how claims reach them (``USER`` directly, ``GROUP`` through a group)."""
+        kinds: dict[str, set[str]] = {}
+        for ptype, pid in self.claims:
+            for user_id in [pid] if ptype == "USER" else self._members(pid):
+                kinds.setdefault(user_id, set()).add(ptype)
+        return kinds
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -250,10 +388,16 @@ class FakeKiro:
         return LEGACY_PLAN[tier] if self.legacy_plans else PLAN_FOR_TIER[tier]
 
     def _tier(self, plan: str) -> Tier:
-        tier = WRITABLE_PLANS.get(plan)
-        if tier is None:
-            raise validation(f"Invalid subscriptionType {plan}", "subscriptionType")
-        return tier
+        for family in self.write_families:
+            tier = WRITABLE_PLANS[family].get(plan)
+            if tier is not None:
+                return tier
+        valid = [p for family in self.write_families for p in WRITABLE_PLANS[family]]
+        message = (
+            f"1 validation error detected: Value '{plan}' at 'subscriptionType' failed to "
+            f"satisfy constraint: Member must satisfy enum value set: [{', '.join(valid)}]"
+        )
+        raise validation(message, "subscriptionType")
 
     def _require_region(self, region: str) -> None:
         if region != self.where.kiro_region:

@@ -14,6 +14,13 @@ Test controls (POST, JSON body), never called by the adapter:
 - ``/_fake/plan`` ``{"userId", "plan"}``: report a raw plan name for the user.
 - ``/_fake/legacy-plans`` ``{"enabled"}``: report plans with the older family's names.
 - ``/_fake/page-cap`` ``{"items"}``: at most this many items a page, whatever was asked.
+- ``/_fake/manners`` ``{"latency"?, "rate"?, "burst"?}``: seconds each call takes, and a token
+  bucket (``rate`` calls a second, ``burst`` at once) beyond which calls answer 429
+  ThrottlingException; a ``rate`` of null removes the limit.
+- ``/_fake/switches`` ``{"writeFamilies"?, "visibilityDelay"?, "replaceProfile"?,
+  "profilesWithoutOptIns"?}``: what public callers disagree on (``kiro_model``'s switches).
+- ``/_fake/seed`` ``{"claims": [[principalType, principalId, plan], ...]}``: assignments made
+  at once, without a call each (large profiles for benchmarks).
 - ``/_fake/state`` ``{}``: the calls received (target, status) and the model's records.
 
 Run as a process: ``python -m tests.fakes.kiro_service --identity-store-id d-... --region ...``;
@@ -28,6 +35,7 @@ import json
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -64,14 +72,39 @@ class Failure:
     fields: list[dict[str, str]] | None = None
 
 
+class TokenBucket:
+    """A rate limit as services apply it: ``rate`` calls a second on average, up to ``burst``
+    at once; a call finding the bucket empty is refused."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens = float(burst)
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
 @dataclass
 class FakeState:
-    """The model and what the wire layer adds: injected failures and a log of calls."""
+    """The model and what the wire layer adds: injected failures, manners (latency, a rate
+    limit) and a log of calls."""
 
     model: FakeKiro
     failures: list[Failure] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     fixed_now: datetime | None = None
+    #: Seconds every call takes (outside the model's lock: calls overlap as on a real service).
+    latency: float = 0.0
+    limit: TokenBucket | None = None
 
 
 def _required(body: dict[str, Any], *names: str) -> None:
@@ -130,11 +163,9 @@ def _list_profiles(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str,
 
 def _update_profile(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
     _required(body, "profileArn")
-    features = body.get("optInFeatures") or {}
-    status = (features.get("overageConfiguration") or {}).get("overageStatus")
-    if status is not None and body.get("optInFeaturesType") != "KIRO":
+    if body.get("optInFeatures") is not None and body.get("optInFeaturesType") != "KIRO":
         raise validation("optInFeaturesType must be KIRO", "optInFeaturesType")
-    model.update_profile(body["profileArn"], status)
+    model.update_profile(body["profileArn"], body)
     return {"profileArn": body["profileArn"]}
 
 
@@ -166,6 +197,14 @@ class KiroHandler(BaseHTTPRequestHandler):
             self._answer(200, self._control(self.path.removeprefix("/_fake/"), _json(raw)))
             return
         target = self.headers.get("X-Amz-Target", "")
+        if state.latency:
+            time.sleep(state.latency)
+        if state.limit is not None and not state.limit.take():
+            throttled = FakeError("ThrottlingException", 429, "Rate exceeded")
+            with state.model.lock:
+                state.calls.append({"target": target, "status": throttled.status})
+            self._answer(429, _error_body(throttled), error=_error_body(throttled)["__type"])
+            return
         with state.model.lock:
             state.model.begin_request()
             try:
@@ -242,11 +281,28 @@ class KiroHandler(BaseHTTPRequestHandler):
                 model.records[body["userId"]].raw_plan = body["plan"]
             elif name == "page-cap":
                 model.page_cap = body.get("items")
+            elif name == "manners":
+                state.latency = float(body.get("latency", state.latency))
+                rate = body.get("rate", state.limit.rate if state.limit else None)
+                burst = int(body.get("burst", state.limit.burst if state.limit else 1))
+                state.limit = TokenBucket(float(rate), burst) if rate else None
+            elif name == "seed":
+                for principal_type, principal_id, plan in body["claims"]:
+                    model.claims[(principal_type, principal_id)] = model._tier(plan)
+            elif name == "switches":
+                model.write_families = tuple(body.get("writeFamilies", model.write_families))
+                model.visibility_delay = float(body.get("visibilityDelay", model.visibility_delay))
+                model.replace_profile = bool(body.get("replaceProfile", model.replace_profile))
+                model.profiles_without_opt_ins = bool(
+                    body.get("profilesWithoutOptIns", model.profiles_without_opt_ins)
+                )
             elif name == "legacy-plans":
                 model.legacy_plans = bool(body["enabled"])
             elif name != "state":
                 return {"error": f"unknown control {name}"}
             model.sync()
+            if body.get("brief"):  # the call log only (large profiles)
+                return {"calls": list(state.calls)}
             return {
                 "calls": list(state.calls),
                 "claims": [f"{t}:{p}:{tier.value}" for (t, p), tier in model.claims.items()],
@@ -259,6 +315,7 @@ class KiroHandler(BaseHTTPRequestHandler):
                     for uid, r in model.records.items()
                 },
                 "overages": model.overages,
+                "profile": model.profile,
             }
 
     def _answer(self, status: int, body: dict[str, Any], error: str | None = None) -> None:

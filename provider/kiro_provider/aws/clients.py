@@ -35,4 +35,10 @@ def default_endpoint(service: str, *, kiro_region: str, identity_center_region: 
 def client(service: str, region: str, endpoint_url: str) -> Any:
     """The process-wide client of Kiro's ``service`` signing for ``region`` and calling
     ``endpoint_url``, built from our model on first use."""
-    return boto_clients.client(service, region, endpoint_url, models_dir=MODELS_DIR)
+    return boto_clients.client(
+        service,
+        region,
+        endpoint_url,
+        models_dir=MODELS_DIR,
+        config=boto_clients.KIRO_CLIENT_CONFIG,
+    )

@@ -22,6 +22,18 @@ REQUIRED_ACTIONS = (
     *IDENTITY_STORE_ACTIONS,
 )
 
+#: Actions pulumi-kiro never calls but Kiro's own admin policy grants (kiro.dev, enterprise IAM):
+#: Kiro checks them on the caller's behalf when an assignment or an overage setting changes
+#: (a public caller reports CreateAssignment cascading into sso and user-subscriptions checks).
+ACTIONS_KIRO_CHECKS = (
+    "sso:*Application*",
+    "user-subscriptions:CreateClaim",
+    "user-subscriptions:UpdateClaim",
+    "user-subscriptions:DeleteClaim",
+    "user-subscriptions:ListClaims",
+    "user-subscriptions:SetOverageConfig",
+)
+
 
 class AccessDeniedError(KiroError):
     """Kiro refused the caller: Kiro not enabled in the account and region, or IAM denies it."""
@@ -57,7 +69,8 @@ def translate(err: ClientError | BotoCoreError, operation: str, what: str) -> Ki
         return AccessDeniedError(
             f"Kiro denied {operation} for {what}: {message}. Either Kiro is not set up in this "
             "account and region (open the Kiro console once and create the profile), or the "
-            "caller lacks permission: it needs " + ", ".join(REQUIRED_ACTIONS) + "."
+            "caller lacks permission: it needs " + ", ".join(REQUIRED_ACTIONS) + ", and, "
+            "checked by Kiro on its behalf, " + ", ".join(ACTIONS_KIRO_CHECKS) + "."
         )
     if code == "ConflictException":
         return ConflictError(f"Kiro refused {operation} for {what}: {message}")

@@ -7,6 +7,7 @@ Only this module calls botocore; it pages through listings and translates every 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -20,6 +21,10 @@ from kiro_provider.aws.errors import translate
 SUBSCRIPTIONS_PAGE = 1000
 #: Page size of ListApplicationClaims and ListProfiles.
 CLAIMS_PAGE = 100
+#: At most this many calls to Kiro at once from one process (public callers run 5 workers at
+#: most against its rate limits); the engine's four worker threads fit.
+MAX_CONCURRENT_CALLS = 4
+_in_flight = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
 
 
 @dataclass(frozen=True)
@@ -102,17 +107,9 @@ class KiroService:
     def list_profiles(self) -> list[dict[str, Any]]:
         return list(self._items(clients.PROFILES, "ListProfiles", "profiles", CLAIMS_PAGE))
 
-    def update_overages(self, profile_arn: str, enabled: bool, what: str) -> None:
-        self._call(
-            clients.PROFILES,
-            "UpdateProfile",
-            what,
-            profileArn=profile_arn,
-            optInFeatures={
-                "overageConfiguration": {"overageStatus": "ENABLED" if enabled else "DISABLED"}
-            },
-            optInFeaturesType="KIRO",
-        )
+    def update_profile(self, params: dict[str, Any], what: str) -> None:
+        """UpdateProfile with ``params`` as ``wire.profile_update`` makes them."""
+        self._call(clients.PROFILES, "UpdateProfile", what, **params)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -137,7 +134,8 @@ class KiroService:
     def _call(self, service: str, operation: str, what: str, **params: Any) -> dict[str, Any]:
         method = getattr(self._client(service), _snake(operation))
         try:
-            return cast("dict[str, Any]", method(**params))
+            with _in_flight:
+                return cast("dict[str, Any]", method(**params))
         except (ClientError, BotoCoreError) as err:
             raise translate(err, operation, what) from err
 
@@ -145,12 +143,16 @@ class KiroService:
         self, service: str, operation: str, key: str, page_size: int, **params: Any
     ) -> Iterator[dict[str, Any]]:
         paginator = self._client(service).get_paginator(_snake(operation))
-        pages = paginator.paginate(PaginationConfig={"PageSize": page_size}, **params)
-        try:
-            for page in pages:
-                yield from page.get(key) or []
-        except (ClientError, BotoCoreError) as err:
-            raise translate(err, operation, "the Kiro profile") from err
+        pages = iter(paginator.paginate(PaginationConfig={"PageSize": page_size}, **params))
+        while True:
+            try:
+                with _in_flight:
+                    page = next(pages, None)
+            except (ClientError, BotoCoreError) as err:
+                raise translate(err, operation, "the Kiro profile") from err
+            if page is None:
+                return
+            yield from page.get(key) or []
 
 
 def _snake(operation: str) -> str:

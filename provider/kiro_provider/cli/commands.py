@@ -255,7 +255,7 @@ def _user_already_subscribed(current: UserSubscription) -> ConflictError:
     name = current.user.user_name
     return ConflictError(
         f"user: {name!r} is already subscribed directly in profile {current.profile} "
-        f"({current.tier.value}, {current.status.value}); "
+        f"({render.tier_name(current.tier) or current.plan}, {current.status.value}); "
         f"use `kiroctl change-plan {name} --tier TIER` to change the plan",
         field="user",
     )

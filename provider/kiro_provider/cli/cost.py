@@ -34,6 +34,7 @@ from kiro_provider.domain.cost import (
 from kiro_provider.domain.subscription import SubscriptionState
 from kiro_provider.domain.tiers import PriceTable, Status, Tier
 from kiro_provider.errors import (
+    ConflictError,
     KiroError,
     LimitExceededError,
     NotFoundError,
@@ -124,12 +125,26 @@ def cost_of(
         mine.append((old, new))
     plan = _plan(plane, mine)
     subs = plane.list_users(profile)
+    _refuse_unpriced(subs, profile)
     month = f"{now.year:04d}-{now.month:02d}"
     billed = _billed_this_month(plane, profile, month, subs)
     standings = {s.user.user_id: _standing(s, billed.get(s.user.user_id)) for s in subs}
     for user_id in sorted(plan.user_ids() - set(standings)):
         standings[user_id] = Standing(_user_name(plane, user_id), None)
     return estimate(standings, plan, now, prices), frozenset(others)
+
+
+def _refuse_unpriced(subs: Sequence[UserSubscription], profile: str) -> None:
+    """A plan this release has no tier for (Kiro's Pro Max, say) has no price here either: an
+    estimate that left its holders out would be wrong, so there is none."""
+    unpriced = [s for s in subs if s.effective_tier is None or s.tier is None]
+    if unpriced:
+        named = ", ".join(f"{s.user.user_name!r} ({s.plan_name})" for s in unpriced[:5])
+        raise ConflictError(
+            f"profile: {profile!r} holds plans this release cannot price: {named}"
+            f"{' and more' if len(unpriced) > 5 else ''}; no estimate is given",
+            field="profile",
+        )
 
 
 def _billed_this_month(
@@ -144,7 +159,11 @@ def _billed_this_month(
     except KiroError as error:
         if error.code != "NotSupported":
             raise
-    return {s.user.user_id: s.effective_tier for s in subs if s.status is Status.ACTIVE}
+    return {
+        s.user.user_id: s.effective_tier
+        for s in subs
+        if s.status is Status.ACTIVE and s.effective_tier is not None
+    }
 
 
 def _plan(
@@ -172,6 +191,7 @@ def _plan(
 
 
 def _standing(sub: UserSubscription, billed: Tier | None) -> Standing:
+    assert sub.effective_tier is not None  # refused before: _refuse_unpriced
     state = SubscriptionState(
         sub.status, sub.effective_tier, sub.pending_tier, sub.pending_effective_at
     )

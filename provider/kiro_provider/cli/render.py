@@ -74,8 +74,8 @@ def user_json(sub: UserSubscription, names: GroupNames) -> JsonObject:
         "email": sub.user.email,
         "subscription_id": sub.subscription_id,
         "status": sub.status.value,
-        "tier": sub.tier.value,
-        "effective_tier": sub.effective_tier.value,
+        "tier": tier_name(sub.tier) or sub.plan,
+        "effective_tier": sub.plan_name,
         "pending_tier": tier_name(sub.pending_tier),
         "pending_effective_at": iso_utc(sub.pending_effective_at),
         "credits": sub.credits,
@@ -110,10 +110,10 @@ def users_table(subs: Sequence[UserSubscription], names: GroupNames, profile: st
             s.user.user_name,
             s.user.email or _NONE,
             s.status.value,
-            s.tier.value,
-            s.effective_tier.value,
+            tier_name(s.tier) or str(s.plan),
+            s.plan_name,
             pending_text(s),
-            f"{s.credits:,}",
+            _NONE if s.credits is None else f"{s.credits:,}",
             ", ".join(feeding_groups(s, names)) or _NONE,
             s.user.user_id,
         )
@@ -125,7 +125,7 @@ def users_table(subs: Sequence[UserSubscription], names: GroupNames, profile: st
 def user_line(sub: UserSubscription) -> str:
     """One line describing a subscription, e.g.
     ``alice: Pro+ (Active), downgrade to Pro scheduled for 2026-12-01T00:00:00Z``."""
-    line = f"{sub.user.user_name}: {sub.effective_tier.value} ({sub.status.value})"
+    line = f"{sub.user.user_name}: {sub.plan_name} ({sub.status.value})"
     if sub.pending_tier is not None:
         when = iso_utc(sub.pending_effective_at)
         line += f", downgrade to {sub.pending_tier.value} scheduled for {when}"

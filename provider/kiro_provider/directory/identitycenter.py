@@ -15,7 +15,12 @@ Contract, beyond ``kiro_provider.directory.base.Directory``:
   rename during that operation is shown with the old name until the next one. Lookups that
   find nothing are not cached, so a user created mid-run is found. Group member lists change
   more often and are what R7 acts on, so they are kept only ``MEMBERS_TTL_SECONDS``: long
-  enough that check, diff and update of one operation list a 10,000-member group once.
+  enough that check, diff and update of one operation list a 10,000-member group once
+  (concurrent first reads of one group list it once).
+- Batching: a process that has looked up ``DESCRIBE_LIMIT`` users one by one (a preview of many
+  Subscriptions, the Users tab of a large profile) reads the whole store once with ListUsers
+  (100 users a call) and answers later lookups by id, user name or email from it; only a user
+  missing from that read (created since) is looked up alone again.
 - Errors: unknown users or groups raise NotFoundError (field ``user`` / ``group``); an empty or
   blank reference raises ValidationError; anything the service refuses (access denied, wrong
   identity store, throttled past the retries, no network, no credentials) raises
@@ -84,6 +89,12 @@ class _StoreCache:
     groups: dict[str, Group] = field(default_factory=dict)
     group_refs: dict[str, str] = field(default_factory=dict)
     members: dict[str, tuple[float, tuple[str, ...]]] = field(default_factory=dict)
+    #: One lock per group while its members are listed (concurrent first reads list once).
+    member_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    #: Users looked up one call at a time so far, and whether the whole store was read.
+    single_lookups: int = 0
+    scanned: bool = False
+    scan_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _caches: dict[_Key, _StoreCache] = {}
@@ -174,6 +185,8 @@ class IdentityCenterDirectory:
         """The user with this canonical id; NotFoundError if there is none."""
         user_id = _check_ref(user_id, "user")
         user = self._cached_user(user_id)
+        if user is None and _RESOURCE_ID.fullmatch(user_id) and self._scan_once():
+            user = self._cached_user(user_id)
         if user is None and _RESOURCE_ID.fullmatch(user_id):
             user = self._describe_user(user_id)
         if user is None:
@@ -218,6 +231,11 @@ class IdentityCenterDirectory:
     # -- resolution -------------------------------------------------------------------------
 
     def _resolve_user_ref(self, ref: str) -> str:
+        if self._scan_once():
+            with self._cache.lock:
+                found = self._cache.user_refs.get(ref)
+            if found is not None:
+                return found
         if _RESOURCE_ID.fullmatch(ref):
             user = self._describe_user(ref)
             if user is not None:
@@ -244,12 +262,15 @@ class IdentityCenterDirectory:
     def _get_id(self, operation: str, attribute_path: str, value: str) -> str | None:
         """GetUserId / GetGroupId by a unique attribute; None when nothing has that value."""
         identifier = {"UniqueAttribute": {"AttributePath": attribute_path, "AttributeValue": value}}
+        if operation == "get_user_id":
+            self._count_single_lookup()
         response = self._call(operation, missing_ok=True, AlternateIdentifier=identifier)
         if response is None:
             return None
         return cast(str, response["UserId" if operation == "get_user_id" else "GroupId"])
 
     def _describe_user(self, user_id: str) -> User | None:
+        self._count_single_lookup()
         response = self._call("describe_user", missing_ok=True, UserId=user_id)
         if response is None:
             return None
@@ -269,6 +290,13 @@ class IdentityCenterDirectory:
     # -- memberships ------------------------------------------------------------------------
 
     def _member_ids(self, group_id: str) -> tuple[str, ...]:
+        cache = self._cache
+        with cache.lock:
+            group_lock = cache.member_locks.setdefault(group_id, threading.Lock())
+        with group_lock:
+            return self._member_ids_locked(group_id)
+
+    def _member_ids_locked(self, group_id: str) -> tuple[str, ...]:
         cache = self._cache
         with cache.lock:
             entry = cache.members.get(group_id)
@@ -293,7 +321,15 @@ class IdentityCenterDirectory:
             known = {u: self._cache.users[u] for u in wanted if u in self._cache.users}
         missing = {u for u in wanted if u not in known}
         if len(missing) > DESCRIBE_LIMIT:
-            known.update(self._scan_users(missing))
+            # One reader at a time: a thread that waited finds what the scan before it read.
+            with self._cache.scan_lock:
+                with self._cache.lock:
+                    known.update(
+                        (u, self._cache.users[u]) for u in missing if u in self._cache.users
+                    )
+                still = missing - known.keys()
+                if len(still) > DESCRIBE_LIMIT:
+                    known.update(self._scan_users(still))
         for user_id in missing - known.keys():
             # Left after a scan only when the user was deleted meanwhile: describe to be sure.
             user = self._describe_user(user_id)
@@ -311,6 +347,27 @@ class IdentityCenterDirectory:
             if len(found) == len(wanted):
                 break
         return found
+
+    def _count_single_lookup(self) -> None:
+        with self._cache.lock:
+            self._cache.single_lookups += 1
+
+    def _scan_once(self) -> bool:
+        """After ``DESCRIBE_LIMIT`` single lookups, read the whole store once (one reader;
+        concurrent ones wait for it). True when the store has been read."""
+        cache = self._cache
+        with cache.lock:
+            if cache.scanned or cache.single_lookups < DESCRIBE_LIMIT:
+                return cache.scanned
+        with cache.scan_lock:
+            with cache.lock:
+                if cache.scanned:
+                    return True
+            for page in self._pages("list_users"):
+                self._remember_users(_user_from(u) for u in page.get("Users", []))
+            with cache.lock:
+                cache.scanned = True
+        return True
 
     # -- AWS calls and error translation ------------------------------------------------------
 
@@ -390,9 +447,14 @@ class IdentityCenterDirectory:
             return self._cache.users.get(user_id)
 
     def _remember_users(self, users: Iterable[User]) -> None:
+        """Keep users by id, and their user names and emails as references to them (a user
+        name wins over another user's email, as in ``find_user``)."""
+        users = list(users)
         cache = self._cache
         with cache.lock:
             cache.users.update((u.user_id, u) for u in users)
+            cache.user_refs.update((u.email, u.user_id) for u in users if u.email)
+            cache.user_refs.update((u.user_name, u.user_id) for u in users)
 
 
 # -- helpers --------------------------------------------------------------------------------

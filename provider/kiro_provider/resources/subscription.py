@@ -116,7 +116,7 @@ def outputs(view: UserSubscription, props: dict[str, Any]) -> dict[str, Any]:
         "user_name": view.user.user_name,
         "subscription_id": view.subscription_id,
         "status": view.status.value,
-        "effective_tier": view.effective_tier.value,
+        "effective_tier": view.plan_name,
         "pending_tier": view.pending_tier.value if view.pending_tier else None,
         "pending_effective_at": iso_utc(view.pending_effective_at),
         "credits": view.credits,

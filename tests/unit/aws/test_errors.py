@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,14 +11,17 @@ from botocore.retries.standard import ExponentialBackoff
 
 from kiro_provider.aws import AwsControlPlane
 from kiro_provider.aws.errors import (
+    ACTIONS_KIRO_CHECKS,
     REQUIRED_ACTIONS,
     AccessDeniedError,
     NotSupportedError,
     ServiceError,
 )
 from kiro_provider.aws.wire import UnknownPlanError
+from kiro_provider.boto_clients import KIRO_CLIENT_CONFIG
 from kiro_provider.domain.tiers import Status, Tier
 from kiro_provider.errors import ConflictError, NotFoundError, ValidationError
+from tests.e2e.harness import REPO
 from tests.fakes import environment as env
 from tests.fakes.kiro_service import FakeServer
 
@@ -77,9 +81,8 @@ def test_validation_passes_the_field_on(
     cp: AwsControlPlane, seeded: env.Seeded, fake: FakeServer
 ) -> None:
     fields = [{"name": "subscriptionType", "message": "not a valid plan"}]
-    fail(
-        fake, "CreateAssignment", "ValidationException", 400, message="Invalid input", fields=fields
-    )
+    refused = {"message": "Invalid input", "fields": fields, "times": 2}  # both plan families
+    fail(fake, "CreateAssignment", "ValidationException", 400, **refused)
     with pytest.raises(ValidationError) as caught:
         cp.subscribe_user("default", seeded.users["alice"].user_id, Tier.PRO, owner=None)
     assert caught.value.field == "subscriptionType"
@@ -105,7 +108,8 @@ def test_throttling_past_every_retry_is_reported(
     fail(fake, "CreateAssignment", "ThrottlingException", 429, times=99)
     with pytest.raises(ServiceError, match=r"throttled CreateAssignment .* past every retry"):
         cp.subscribe_user("default", seeded.users["alice"].user_id, Tier.PRO, owner=None)
-    assert len(attempts(fake, "CreateAssignment")) == 5  # botocore standard mode: 5 attempts
+    budget = KIRO_CLIENT_CONFIG.retries["total_max_attempts"]
+    assert len(attempts(fake, "CreateAssignment")) == budget == 10
 
 
 def test_a_pending_user_cannot_change_plan(cp: AwsControlPlane, seeded: env.Seeded) -> None:
@@ -117,16 +121,24 @@ def test_a_pending_user_cannot_change_plan(cp: AwsControlPlane, seeded: env.Seed
     assert view is not None and view.effective_tier is Tier.PRO
 
 
-def test_an_unknown_plan_is_reported_and_skipped_in_listings(
+def test_an_unknown_plan_is_listed_as_kiro_names_it_and_never_guessed(
     cp: AwsControlPlane, seeded: env.Seeded, fake: FakeServer
 ) -> None:
     alice, bob = seeded.users["alice"].user_id, seeded.users["bob"].user_id
     cp.subscribe_user("default", alice, Tier.PRO, owner=None)
     cp.subscribe_user("default", bob, Tier.PRO, owner=None)
     env.control(fake.url, "plan", {"userId": alice, "plan": "KIRO_ENTERPRISE_PRO_MAX"})
-    with pytest.raises(UnknownPlanError, match="KIRO_ENTERPRISE_PRO_MAX"):
-        cp.describe_user("default", alice)
-    assert [v.user.user_name for v in cp.list_users("default")] == ["bob"]
+    with pytest.raises(UnknownPlanError, match="'alice' holds plan 'KIRO_ENTERPRISE_PRO_MAX'"):
+        cp.describe_user("default", alice)  # subscribed, not "no subscription"
+    listed = {v.user.user_name: v for v in cp.list_users("default")}
+    assert set(listed) == {"alice", "bob"}
+    assert (listed["alice"].plan, listed["alice"].tier, listed["alice"].credits) == (
+        "KIRO_ENTERPRISE_PRO_MAX",
+        None,
+        None,
+    )
+    assert listed["alice"].status is Status.PENDING and listed["alice"].direct is not None
+    assert listed["bob"].plan is None and listed["bob"].tier is Tier.PRO
 
 
 def test_the_older_plan_names_read_back(
@@ -208,3 +220,14 @@ def test_listings_follow_every_page(
     bob = next(v for v in users if v.user.user_name == "bob")
     assert len(bob.assignments) == 2  # both claims found across pages
     assert [g.group.group_name for g in cp.list_groups("default")] == ["engineering"]
+
+
+def test_the_documented_policy_grants_what_the_adapter_calls_and_kiro_checks() -> None:
+    text = (REPO / "docs" / "aws.md").read_text(encoding="utf-8")
+    section = text[text.index("## IAM policy") :]
+    policy = json.loads(section[section.index("```json") + 7 : section.index("```\n\n")])
+    granted = {a for statement in policy["Statement"] for a in statement["Action"]}
+    assert granted == {*REQUIRED_ACTIONS, *ACTIONS_KIRO_CHECKS}
+    called = section[: section.index("The rest it never calls")]
+    for action in REQUIRED_ACTIONS:  # each named in the list of what the adapter calls
+        assert action.split(":")[1] in called

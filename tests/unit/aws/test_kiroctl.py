@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kiro_provider.aws import AwsControlPlane
@@ -41,7 +43,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 @pytest.mark.usefixtures("aws_env")
 def test_users_groups_and_settings_read_kiro(
-    cp: AwsControlPlane, seeded: env.Seeded, capsys: pytest.CaptureFixture[str]
+    cp: AwsControlPlane,
+    seeded: env.Seeded,
+    fake: FakeServer,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     cp.subscribe_user("default", seeded.users["alice"].user_id, Tier.PRO_PLUS, owner=None)
     cp.subscribe_group("default", seeded.groups["design"].group_id, Tier.POWER, owner=None)
@@ -49,6 +54,20 @@ def test_users_groups_and_settings_read_kiro(
     code, out, err = run(capsys, "--control-plane", "aws", "users")
     assert (code, err) == (0, "")
     assert "alice" in out and "Pro+" in out and "dave" in out and "Power" in out
+
+    # A plan this release has no tier for is shown as Kiro names it.
+    env.control(
+        fake.url,
+        "plan",
+        {"userId": seeded.users["dave"].user_id, "plan": "KIRO_ENTERPRISE_PRO_MAX"},
+    )
+    code, out, _ = run(capsys, "--control-plane", "aws", "users")
+    dave = next(line for line in out.splitlines() if line.startswith("dave "))
+    assert code == 0 and "KIRO_ENTERPRISE_PRO_MAX" in dave and "Pending" in dave
+    code, out, _ = run(capsys, "--control-plane", "aws", "users", "--json")
+    rows = {row["user_name"]: row for row in json.loads(out)}
+    assert code == 0 and rows["dave"]["effective_tier"] == "KIRO_ENTERPRISE_PRO_MAX"
+    assert rows["dave"]["credits"] is None
 
     code, out, _ = run(capsys, "groups", "--control-plane", "aws")
     assert code == 0 and "design" in out

@@ -96,3 +96,18 @@ def test_providers_stay_small_and_hold_nothing(cp: AwsControlPlane, seeded: env.
     provider.create(checked(provider, {"user": "bob", "tier": "Pro", "owner": OWNER}).inputs)
     assert len(pickle.dumps(provider)) < 200  # pickled by reference, no client on it
     assert vars(provider) == {}
+
+
+def test_a_subscription_meeting_a_plan_without_a_tier_says_so(
+    seeded: env.Seeded, cp: AwsControlPlane, fake: FakeServer
+) -> None:
+    provider = SubscriptionProvider()
+    created: Any = provider.create(checked(provider, {"user": "alice", "tier": "Pro"}).inputs)
+    env.control(
+        fake.url,
+        "plan",
+        {"userId": seeded.users["alice"].user_id, "plan": "KIRO_ENTERPRISE_PRO_MAX"},
+    )
+    with pytest.raises(Exception, match="KIRO_ENTERPRISE_PRO_MAX") as refused:
+        provider.read(created.id, created.outs)  # not ReadResult(None): alice is subscribed
+    assert "neither report it unsubscribed" in str(refused.value)

@@ -21,7 +21,7 @@ from kiro_provider.cli.cost import cost_of
 from kiro_provider.cli.preview import read_preview
 from kiro_provider.controlplane import Assignment, User, UserSubscription
 from kiro_provider.domain.tiers import PriceTable, Status, Tier
-from kiro_provider.errors import KiroError
+from kiro_provider.errors import ConflictError, KiroError
 
 from .support import Run, dump
 
@@ -358,3 +358,30 @@ def test_without_a_bill_this_month_comes_from_the_active_users() -> None:
     now = datetime(2026, 11, 15, tzinfo=timezone.utc)
     result, _ = cost_of(_NoBillPlane(subs), "default", plan, now, PriceTable())  # type: ignore[arg-type]
     assert (result.this_month.before, result.this_month.after) == (20, 200)
+
+
+def test_a_plan_this_release_cannot_price_gives_no_estimate() -> None:
+    alice, bob = User("u-alice", "alice"), User("u-bob", "bob")
+    subs = [
+        UserSubscription(
+            "default", "s1", alice, Status.ACTIVE, Tier.PRO, Tier.PRO, None, None,
+            (Assignment(None, Tier.PRO, None),),
+        ),
+        UserSubscription(
+            "default", "s2", bob, Status.ACTIVE, None, None, None, None, (),
+            plan="KIRO_ENTERPRISE_PRO_MAX",
+        ),
+    ]  # fmt: skip
+    plan = read_preview(
+        preview(
+            step(
+                "update",
+                "alice",
+                plugin_state("Subscription", "u-alice", "Pro"),
+                plugin_state("Subscription", "u-alice", "Power"),
+            )
+        )
+    )
+    now = datetime(2026, 11, 15, tzinfo=timezone.utc)
+    with pytest.raises(ConflictError, match=r"'bob' \(KIRO_ENTERPRISE_PRO_MAX\)"):
+        cost_of(_NoBillPlane(subs), "default", plan, now, PriceTable())  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiro_provider.aws import AwsControlPlane
+from kiro_provider.aws.snapshot import clear_snapshots
 from kiro_provider.controlplane import ControlPlane
 from kiro_provider.directory.identitycenter import IdentityCenterDirectory, clear_cache
 from kiro_provider.ledger import LedgerControlPlane, open_ledger
@@ -41,6 +42,7 @@ class Backend:
             self.moto_url, self.seeded.groups[group].group_id, self.seeded.users[user].user_id
         )
         clear_cache()  # the directory keeps member lists for 30 s within a process
+        clear_snapshots()  # and Kiro's listings
 
     def uid(self, name: str) -> str:
         return self.seeded.users[name].user_id
@@ -85,6 +87,7 @@ def _aws(plane: AwsControlPlane, fake: FakeServer, seeded: env.Seeded, moto_url:
     def set_now(now: datetime) -> None:
         clock.now = now
         fake.state.fixed_now = now
+        clear_snapshots()  # a change behind the adapter's back, as env.control makes
 
     return Backend("aws", plane, seeded, sign_in, set_now, moto_url)
 

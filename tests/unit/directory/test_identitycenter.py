@@ -27,7 +27,9 @@ from kiro_provider.controlplane import Group, User
 from kiro_provider.directory import identitycenter
 from kiro_provider.directory.base import Directory
 from kiro_provider.directory.identitycenter import (
+    DESCRIBE_LIMIT,
     IDENTITY_STORE_ACTIONS,
+    PAGE_SIZE,
     IdentityCenterDirectory,
     clear_cache,
     identitystore_client,
@@ -526,3 +528,36 @@ def test_refs_not_shaped_like_ids_are_not_sent_to_describe(
     with pytest.raises(NotFoundError):
         directory.find_user("plain-name")
     assert calls == Counter({"GetUserId": 1})  # no DescribeUser, no email lookup without "@"
+
+
+# -- batching ------------------------------------------------------------------------------
+
+
+def test_many_single_lookups_turn_into_one_read_of_the_store(
+    directory: IdentityCenterDirectory, seed: Seed, calls: Counter[str]
+) -> None:
+    names = [f"user-{i:03d}" for i in range(N_USERS)]
+    for name in names:
+        assert directory.find_user(name) == seed.users[name]
+    for name in names:  # by id and email too, as resources and the Users tab ask
+        assert directory.get_user(seed.users[name].user_id) == seed.users[name]
+        assert directory.find_user(seed.users[name].email or "") == seed.users[name]
+    single = calls["GetUserId"] + calls["DescribeUser"]
+    assert single <= DESCRIBE_LIMIT + 1  # the lookup that reached the limit completes alone
+    assert calls["ListUsers"] == -(-(N_USERS + 1) // PAGE_SIZE)  # every page, once
+
+
+def test_concurrent_first_reads_of_a_group_list_it_once(
+    directory: IdentityCenterDirectory, seed: Seed, calls: Counter[str]
+) -> None:
+    start = threading.Barrier(8)
+
+    def members(_: int) -> int:
+        start.wait()
+        return len(IdentityCenterDirectory(STORE, REGION).members(seed.groups["big"].group_id))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(members, range(8))) == [BIG_MEMBERS] * 8
+    assert calls["ListGroupMemberships"] == 2  # 150 members, 100 a page: listed once
+    assert calls["ListUsers"] <= -(-(N_USERS + 1) // PAGE_SIZE)  # the store read once at most
+    assert calls["DescribeUser"] == 0
