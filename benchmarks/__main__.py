@@ -1,6 +1,7 @@
 """pulumi-kiro next to Pulumi's own floor: one command, one table.
 
 Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--members 10000]
+                      [--skip-checkpoints]
                       [--export-users 5000] [--export-groups 50]
                       [--aws-sizes 100,1000] [--aws-members 500] [--aws-users 5000] [--aws-only]
 
@@ -28,6 +29,9 @@ PROVIDER_BYTES_TARGET = 200
 STATE_BYTES_TARGET = 2048
 GROUP_SECONDS_TARGET = 2.0
 RATIO_SIZES = (1000, 3000)
+#: The engine's switch to save the state once, at the end of a command (README, "Large
+#: organisations").
+SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
 EXPORT_SECONDS_TARGET = 5.0
 #: The aws control plane's drift check within this factor of the ledger's, from this size on.
 AWS_RATIO_TARGET = 1.5
@@ -48,6 +52,8 @@ class Row:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     started = time.perf_counter()
+    if args.skip_checkpoints:  # every `pulumi` the stacks run inherits it, the floor's too
+        os.environ[SKIP_CHECKPOINTS] = "true"
     print(_machine(), flush=True)
     rows: list[Row] = [] if args.aws_only else _ledger_and_engine_rows(args)
     details: list[str] = []
@@ -91,6 +97,7 @@ def _ledger_and_engine_rows(args: argparse.Namespace) -> list[Row]:
     _progress(f"kiroctl export: {args.export_users:,} direct, {args.export_groups} groups")
     rows += _export_rows(args.export_users, args.export_groups, args.repeat)
     rows += _memory_rows(largest, *runs[largest][:2])
+    rows += _growth_rows(runs)
     return rows
 
 
@@ -136,6 +143,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--aws-only", action="store_true", help="measure the aws control plane's rows only"
+    )
+    parser.add_argument(
+        "--skip-checkpoints",
+        action="store_true",
+        help=f"run every stack with {SKIP_CHECKPOINTS}=true (the state saved once per command)",
     )
     return parser.parse_args(argv)
 
@@ -259,6 +271,29 @@ def _memory_rows(size: int, kiro: engine.StackRun, floor: engine.StackRun) -> li
     ]
 
 
+def _growth_rows(
+    runs: dict[int, tuple[engine.StackRun, engine.StackRun, engine.StackRun]],
+) -> list[Row]:
+    """How time and provider memory grow from the smallest to the largest N: the exponent k of
+    time ~ N^k (1: linear), pulumi-kiro next to the floor; memory as largest / smallest."""
+    if len(runs) < 2:
+        return []
+    low, high = min(runs), max(runs)
+    span = f"N={low:,} -> {high:,}"
+    rows = []
+    for name in ("up", "preview"):
+        kiro, floor = (
+            math.log(getattr(runs[high][i], name).median / getattr(runs[low][i], name).median)
+            / math.log(high / low)
+            for i in (0, 1)
+        )
+        label = "up (create)" if name == "up" else "preview --refresh"
+        rows.append(Row(f"{label} growth exponent, {span}", f"{kiro:.2f}", f"{floor:.2f}", "", ""))
+    memory = runs[high][0].peak_rss_mb.median / runs[low][0].peak_rss_mb.median
+    rows.append(Row(f"provider peak RSS growth, {span}", f"{memory:.2f}x", "", "", ""))
+    return rows
+
+
 def _aws_stack_rows(costs: aws.StackCosts) -> list[Row]:
     """The aws control plane next to the ledger on the same program, and what a drift check
     costs in listing calls to Kiro."""
@@ -356,6 +391,7 @@ def _machine() -> str:
         f"python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
         f"{engine.engine_version()}, parallel {engine.PARALLEL}\n"
         f"load average before: {_load()}"
+        + (f"\n{SKIP_CHECKPOINTS}=true for every stack" if os.environ.get(SKIP_CHECKPOINTS) else "")
     )
 
 

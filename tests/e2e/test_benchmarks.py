@@ -78,3 +78,24 @@ def test_benchmark_command_prints_a_complete_table() -> None:
         detail = [ln for ln in lines if ln.startswith(f"  {what}")]
         assert detail and "ListUserSubscriptions" in detail[0], what
     assert re.search(r"^total \d", result.stdout, re.MULTILINE)
+
+
+def test_growth_rows_state_the_exponent_of_time_in_n() -> None:
+    from benchmarks.__main__ import _growth_rows
+    from benchmarks.engine import Samples, StackRun
+
+    def run(up: float, preview: float, rss: float) -> StackRun:
+        return StackRun(up=Samples([up]), preview=Samples([preview]), peak_rss_mb=Samples([rss]))
+
+    # kiro: linear up (x5 for 5x the resources), quadratic preview; the floor: linear both.
+    runs = {
+        1000: (run(6.0, 7.0, 64.0), run(5.0, 7.0, 60.0), run(0, 0, 0)),
+        5000: (run(30.0, 175.0, 72.0), run(25.0, 35.0, 60.0), run(0, 0, 0)),
+    }
+    rows = {row.name: row for row in _growth_rows(runs)}
+    up = rows["up (create) growth exponent, N=1,000 -> 5,000"]
+    preview = rows["preview --refresh growth exponent, N=1,000 -> 5,000"]
+    assert (up.kiro, up.reference) == ("1.00", "1.00")
+    assert (preview.kiro, preview.reference) == ("2.00", "1.00")
+    assert rows["provider peak RSS growth, N=1,000 -> 5,000"].kiro == "1.12x"
+    assert _growth_rows({1000: runs[1000]}) == []
