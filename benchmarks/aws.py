@@ -27,19 +27,6 @@ GROUP = "bench-group"
 #: The fake's manners: 20 ms a call; 10 calls a second, 20 at once, then 429.
 MANNERS = {"latency": 0.02, "rate": 10, "burst": 20}
 
-# stack config key -> the environment variable kiroctl reads it from
-_KIROCTL_ENV = {
-    "kiro:kiroRegion": "KIRO_REGION",
-    "kiro:identityCenterInstanceArn": "KIRO_IDENTITY_CENTER_INSTANCE_ARN",
-    "kiro:identityCenterRegion": "KIRO_IDENTITY_CENTER_REGION",
-    "kiro:applicationArn": "KIRO_APPLICATION_ARN",
-    "kiro:identityStoreId": "KIRO_IDENTITY_STORE_ID",
-    "kiro:identityStoreRegion": "KIRO_IDENTITY_STORE_REGION",
-    "kiro:qEndpoint": "KIRO_Q_ENDPOINT",
-    "kiro:userSubscriptionsEndpoint": "KIRO_USER_SUBSCRIPTIONS_ENDPOINT",
-    "kiro:codewhispererEndpoint": "KIRO_CODEWHISPERER_ENDPOINT",
-}
-
 
 @dataclass
 class Cost:
@@ -170,7 +157,7 @@ def measure_kiroctl(users: int, members: int) -> dict[str, Cost]:
         variables = {
             **os.environ,
             **world.environment(),
-            **{var: config[key] for key, var in _KIROCTL_ENV.items()},
+            **env.kiroctl_environment(config),
         }
         costs = {}
         for tab in ("users", "groups"):

@@ -205,6 +205,8 @@ STACK_SETTINGS = tuple(s for s in SETTINGS if s.key)
 STACK_CONFIG_KEYS = tuple(s.key for s in STACK_SETTINGS)
 #: Every environment variable ``load_config`` reads.
 ENVIRONMENT_VARIABLES = tuple(s.env for s in SETTINGS)
+#: The environment variable that mirrors each stack config key (what kiroctl reads instead).
+ENVIRONMENT_BY_KEY = {s.key: s.env for s in STACK_SETTINGS}
 
 # An IAM Identity Center instance ARN and a Kiro application ARN (aws, aws-cn, aws-us-gov...).
 _INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[0-9a-zA-Z.-]{1,64}")

@@ -25,19 +25,6 @@ from tests.fakes import environment as env
 PROGRAM = Path(__file__).resolve().parent / "programs" / "aws"
 MID_NOVEMBER = "2026-11-15T12:00:00Z"
 
-# stack config key -> the environment variable kiroctl reads it from
-KIROCTL_ENV = {
-    "kiro:kiroRegion": "KIRO_REGION",
-    "kiro:identityCenterInstanceArn": "KIRO_IDENTITY_CENTER_INSTANCE_ARN",
-    "kiro:identityCenterRegion": "KIRO_IDENTITY_CENTER_REGION",
-    "kiro:applicationArn": "KIRO_APPLICATION_ARN",
-    "kiro:identityStoreId": "KIRO_IDENTITY_STORE_ID",
-    "kiro:identityStoreRegion": "KIRO_IDENTITY_STORE_REGION",
-    "kiro:qEndpoint": "KIRO_Q_ENDPOINT",
-    "kiro:userSubscriptionsEndpoint": "KIRO_USER_SUBSCRIPTIONS_ENDPOINT",
-    "kiro:codewhispererEndpoint": "KIRO_CODEWHISPERER_ENDPOINT",
-}
-
 
 @dataclass
 class World:
@@ -47,7 +34,7 @@ class World:
     config: dict[str, str]
 
     def kiroctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        extra = {var: self.config[key] for key, var in KIROCTL_ENV.items()}
+        extra = env.kiroctl_environment(self.config)
         return subprocess.run(
             [str(KIROCTL), "--control-plane", "aws", *args],
             cwd=self.e2e.work_dir,

@@ -23,7 +23,6 @@ import pytest
 
 from kiro_provider.ledger import open_ledger
 from tests.e2e.harness import KIROCTL, engine_bin, engine_env
-from tests.e2e.test_aws_lifecycle import KIROCTL_ENV
 from tests.fakes import environment as fake_aws
 
 MID_NOVEMBER = "2026-11-15T12:00:00Z"
@@ -210,7 +209,7 @@ def aws_console(tmp_path: Path) -> Iterator[Console]:
             settings = fake_aws.stack_config(fake_aws.coordinates(moto_url), fake_url)
             kiroctl_env = {
                 "KIRO_CONTROL_PLANE": "aws",
-                **{var: settings[key] for key, var in KIROCTL_ENV.items()},
+                **fake_aws.kiroctl_environment(settings),
             }
             (tmp_path / "backend").mkdir()
             console = Console(tmp_path, {**_aws_env(moto_url), **kiroctl_env}, ())

@@ -22,6 +22,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from kiro_provider.aws.snapshot import clear_snapshots
+from kiro_provider.config import ENVIRONMENT_BY_KEY
 from kiro_provider.controlplane import Group, User
 from tests.fakes.kiro_model import Coordinates
 
@@ -148,6 +149,11 @@ def stack_config(where: Coordinates, fake_url: str) -> dict[str, str]:
         "kiro:userSubscriptionsEndpoint": fake_url,
         "kiro:codewhispererEndpoint": fake_url,
     }
+
+
+def kiroctl_environment(config: Mapping[str, str]) -> dict[str, str]:
+    """The stack config as the environment variables kiroctl reads in its place."""
+    return {ENVIRONMENT_BY_KEY[key]: value for key, value in config.items()}
 
 
 def control(fake_url: str, name: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:

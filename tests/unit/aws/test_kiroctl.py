@@ -8,31 +8,18 @@ import pytest
 
 from kiro_provider.aws import AwsControlPlane
 from kiro_provider.cli.main import main
+from kiro_provider.config import ENVIRONMENT_BY_KEY
 from kiro_provider.domain.tiers import Tier
 from tests.fakes import environment as env
 from tests.fakes.kiro_service import FakeServer
-
-# stack config key -> the environment variable kiroctl reads it from
-ENV_FOR_KEY = {
-    "kiro:controlPlane": "KIRO_CONTROL_PLANE",
-    "kiro:kiroRegion": "KIRO_REGION",
-    "kiro:identityCenterInstanceArn": "KIRO_IDENTITY_CENTER_INSTANCE_ARN",
-    "kiro:identityCenterRegion": "KIRO_IDENTITY_CENTER_REGION",
-    "kiro:applicationArn": "KIRO_APPLICATION_ARN",
-    "kiro:identityStoreId": "KIRO_IDENTITY_STORE_ID",
-    "kiro:identityStoreRegion": "KIRO_IDENTITY_STORE_REGION",
-    "kiro:qEndpoint": "KIRO_Q_ENDPOINT",
-    "kiro:userSubscriptionsEndpoint": "KIRO_USER_SUBSCRIPTIONS_ENDPOINT",
-    "kiro:codewhispererEndpoint": "KIRO_CODEWHISPERER_ENDPOINT",
-}
 
 
 @pytest.fixture
 def aws_env(fake: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
     config = env.stack_config(fake.state.model.where, fake.url)
-    for key, value in config.items():
-        if key != "kiro:controlPlane":  # given as --control-plane
-            monkeypatch.setenv(ENV_FOR_KEY[key], value)
+    config.pop("kiro:controlPlane")  # given as --control-plane
+    for var, value in env.kiroctl_environment(config).items():
+        monkeypatch.setenv(var, value)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -88,7 +75,7 @@ def test_what_kiro_cannot_do_is_a_clear_refusal(
 def test_missing_settings_name_the_keys(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for var in ENV_FOR_KEY.values():
+    for var in ENVIRONMENT_BY_KEY.values():
         monkeypatch.delenv(var, raising=False)
     code, _, err = run(capsys, "--control-plane", "aws", "users")
     assert code == 2
