@@ -189,6 +189,9 @@ def assignments(ledger: Path) -> list[tuple[Any, ...]]:
 def aws_console(tmp_path: Path) -> Iterator[Console]:
     moto, moto_url = fake_aws.start_moto()
     try:
+        # moto's backends are per process, not per server: start from an empty store whatever
+        # an earlier test of this session left in it.
+        fake_aws.reset_moto(moto_url)
         seeded = fake_aws.seed(moto_url)
         admin = fake_aws.identitystore(moto_url)
         ids = {name: user.user_id for name, user in seeded.users.items()}
