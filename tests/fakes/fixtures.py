@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kiro_provider.aws import AwsControlPlane
+from kiro_provider.aws.service import forget_page_sizes
 from kiro_provider.aws.snapshot import clear_snapshots
 from kiro_provider.boto_clients import clear_clients
 from kiro_provider.config import load_config, open_control_plane
@@ -36,6 +37,7 @@ def seeded(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> env.Seeded:
     clear_cache()
     clear_clients()
     clear_snapshots()
+    forget_page_sizes()
     return env.seed(moto_url)
 
 

@@ -17,6 +17,8 @@ Switches for what public callers disagree on (each off by default):
 - ``visibility_delay``: seconds before a write shows in the listings (reported: "wait ~5 s").
 - ``replace_profile``: UpdateProfile replaces the whole profile (what the body omits is reset);
   ``profiles_without_opt_ins``: ListProfiles returns no ``optInFeatures``.
+- ``claims_page_limit``: the largest ListApplicationClaims page it takes (1,000, as
+  ListUserSubscriptions; public callers only ever ask for 100, so 100 is the other case).
 
 Group members are read from IAM Identity Center (moto in tests) on every call, like Kiro would:
 a member added to a subscribed group is subscribed at the next call.
@@ -147,6 +149,7 @@ class FakeKiro:
     visibility_delay: float = 0.0
     replace_profile: bool = False
     profiles_without_opt_ins: bool = False
+    claims_page_limit: int = 1000
     #: What the listings still show of a recent write: key -> (item before it, shown until).
     hidden: dict[tuple[str, str], tuple[dict[str, Any] | None, float]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)

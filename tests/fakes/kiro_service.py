@@ -154,7 +154,7 @@ def _list_subscriptions(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict
 def _list_claims(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
     _required(body, "applicationArn", "subscriptionRegion")
     items = model.list_application_claims(body["applicationArn"], body["subscriptionRegion"])
-    return _page(model, items, body, "claims", 100)
+    return _page(model, items, body, "claims", model.claims_page_limit)
 
 
 def _list_profiles(model: FakeKiro, _op: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -296,6 +296,7 @@ class KiroHandler(BaseHTTPRequestHandler):
                 model.profiles_without_opt_ins = bool(
                     body.get("profilesWithoutOptIns", model.profiles_without_opt_ins)
                 )
+                model.claims_page_limit = int(body.get("claimsPageLimit", model.claims_page_limit))
             elif name == "legacy-plans":
                 model.legacy_plans = bool(body["enabled"])
             elif name != "state":

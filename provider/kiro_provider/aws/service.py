@@ -16,11 +16,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from kiro_provider.aws import clients
 from kiro_provider.aws.errors import translate
+from kiro_provider.errors import ValidationError
 
 #: Page size of ListUserSubscriptions (the service accepts 100-1000).
 SUBSCRIPTIONS_PAGE = 1000
-#: Page size of ListApplicationClaims and ListProfiles.
-CLAIMS_PAGE = 100
+#: Page sizes of ListApplicationClaims, largest first. Public callers ask for 100 and nothing
+#: says Kiro takes more; its sibling ListUserSubscriptions takes 1,000. So 1,000 is asked
+#: first (a drift check of 1,000 users then lists the claims in 2 calls, not 11), and 100 after
+#: a ValidationException about maxResults; what worked is kept for the process.
+CLAIMS_PAGES = (1000, 100)
+#: Page size of ListProfiles (one profile per account and region: one page).
+PROFILES_PAGE = 100
 #: At most this many calls to Kiro at once from one process (public callers run 5 workers at
 #: most against its rate limits); the engine's four worker threads fit.
 MAX_CONCURRENT_CALLS = 4
@@ -92,20 +98,33 @@ class KiroService:
         )
 
     def list_application_claims(self, application_arn: str) -> Iterator[dict[str, Any]]:
-        """Every claim (user or group assignment) of the Kiro application (every page)."""
-        return self._items(
-            clients.USER_SUBSCRIPTIONS,
-            "ListApplicationClaims",
-            "claims",
-            CLAIMS_PAGE,
-            applicationArn=application_arn,
-            subscriptionRegion=self.kiro_region,
-        )
+        """Every claim (user or group assignment) of the Kiro application (every page), in
+        pages as large as Kiro takes (``CLAIMS_PAGES``)."""
+        while True:
+            size = _claims_page.size
+            listed = False
+            try:
+                for claim in self._items(
+                    clients.USER_SUBSCRIPTIONS,
+                    "ListApplicationClaims",
+                    "claims",
+                    size,
+                    applicationArn=application_arn,
+                    subscriptionRegion=self.kiro_region,
+                ):
+                    listed = True
+                    yield claim
+                return
+            except ValidationError as refused:
+                # Only a refusal of the first page's size is retried smaller: a later page's
+                # would repeat claims already given.
+                if listed or not _about_page_size(refused) or not _claims_page.smaller(size):
+                    raise
 
     # -- profiles (AWSCodeWhispererService, signed "codewhisperer", in the Kiro region) --------
 
     def list_profiles(self) -> list[dict[str, Any]]:
-        return list(self._items(clients.PROFILES, "ListProfiles", "profiles", CLAIMS_PAGE))
+        return list(self._items(clients.PROFILES, "ListProfiles", "profiles", PROFILES_PAGE))
 
     def update_profile(self, params: dict[str, Any], what: str) -> None:
         """UpdateProfile with ``params`` as ``wire.profile_update`` makes them."""
@@ -157,3 +176,35 @@ class KiroService:
 
 def _snake(operation: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+
+
+class _PageSize:
+    """The claims page size that works in this process: the first of ``CLAIMS_PAGES`` until
+    Kiro refuses it, then the next (thread-safe: the engine reads from four threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.size = CLAIMS_PAGES[0]
+
+    def smaller(self, refused: int) -> bool:
+        """Move past ``refused``; False when no smaller size is left to try."""
+        with self._lock:
+            if self.size == refused:
+                smaller = [size for size in CLAIMS_PAGES if size < refused]
+                if not smaller:
+                    return False
+                self.size = smaller[0]
+            return True
+
+
+_claims_page = _PageSize()
+
+
+def forget_page_sizes() -> None:
+    """Ask for the largest claims page again (tests that change what the service accepts)."""
+    global _claims_page
+    _claims_page = _PageSize()
+
+
+def _about_page_size(refused: ValidationError) -> bool:
+    return refused.field == "maxResults" or "maxResults" in refused.message

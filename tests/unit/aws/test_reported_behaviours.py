@@ -10,6 +10,7 @@ import pytest
 
 from kiro_provider.aws import AwsControlPlane, controlplane
 from kiro_provider.aws.errors import ServiceError
+from kiro_provider.aws.service import forget_page_sizes
 from kiro_provider.aws.snapshot import clear_snapshots
 from kiro_provider.aws.wire import PLAN_FAMILIES
 from kiro_provider.config import PLAN_FAMILIES as CONFIGURABLE_FAMILIES
@@ -128,3 +129,26 @@ def test_a_profile_read_without_opt_ins_is_not_updated_by_guess(
     assert refused.value.field == "overages_enabled"
     assert not any(c["target"].endswith(".UpdateProfile") for c in fake.state.calls)
     assert env.control(fake.url, "state")["profile"]["optInFeatures"]["autonomousAgents"]
+
+
+def claim_pages(fake: FakeServer) -> list[int]:
+    """HTTP status of every ListApplicationClaims call the fake received, in order."""
+    return [c["status"] for c in fake.state.calls if c["target"].endswith(".ListApplicationClaims")]
+
+
+@pytest.mark.parametrize("limit", [1000, 100])
+def test_claims_are_listed_in_the_largest_pages_kiro_takes(
+    cp: AwsControlPlane, seeded: env.Seeded, fake: FakeServer, limit: int
+) -> None:
+    """1,000 claims a page where Kiro takes it; where it takes only 100 (what public callers
+    ask for), one refused call and 100 from then on, for the rest of the process."""
+    switch(fake, claimsPageLimit=limit)
+    for name in ("alice", "bob"):
+        cp.subscribe_user("default", seeded.users[name].user_id, Tier.PRO, owner=None)
+    fake.state.calls.clear()
+    clear_snapshots()  # a new process: nothing listed, nothing learnt
+    forget_page_sizes()
+    assert {v.user.user_name for v in cp.list_users("default")} == {"alice", "bob"}
+    clear_snapshots()
+    cp.list_users("default")
+    assert claim_pages(fake) == ([200, 200] if limit == 1000 else [400, 200, 200])
