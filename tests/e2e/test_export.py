@@ -196,13 +196,7 @@ def aws_console(tmp_path: Path) -> Iterator[Console]:
         admin = fake_aws.identitystore(moto_url)
         ids = {name: user.user_id for name, user in seeded.users.items()}
         for name in MORE_USERS:
-            ids[name] = admin.create_user(
-                IdentityStoreId=fake_aws.STORE_ID,
-                UserName=name,
-                DisplayName=name,
-                Name={"GivenName": name, "FamilyName": "Test"},
-                Emails=[{"Value": f"{name}@example.com", "Primary": True}],
-            )["UserId"]
+            ids[name] = fake_aws.create_user(admin, name)
         for name, members in GROUPS.items():
             group_id = seeded.groups[name].group_id
             for member in set(members) - set(fake_aws.GROUPS[name]):

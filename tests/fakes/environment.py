@@ -67,19 +67,24 @@ def identitystore(url: str) -> Any:
     )
 
 
+def create_user(admin: Any, name: str) -> str:
+    """Add user ``name`` (email ``name@example.com``) to the identity store; its id."""
+    user_id: str = admin.create_user(
+        IdentityStoreId=STORE_ID,
+        UserName=name,
+        DisplayName=name,
+        Name={"GivenName": name, "FamilyName": "Test"},
+        Emails=[{"Value": f"{name}@example.com", "Primary": True}],
+    )["UserId"]
+    return user_id
+
+
 def seed(url: str) -> Seeded:
     """Create USERS and GROUPS in the moto identity store."""
     admin = identitystore(url)
     users = {}
     for name in USERS:
-        user_id = admin.create_user(
-            IdentityStoreId=STORE_ID,
-            UserName=name,
-            DisplayName=name,
-            Name={"GivenName": name, "FamilyName": "Test"},
-            Emails=[{"Value": f"{name}@example.com", "Primary": True}],
-        )["UserId"]
-        users[name] = User(user_id, name, f"{name}@example.com")
+        users[name] = User(create_user(admin, name), name, f"{name}@example.com")
     groups = {}
     for name, members in GROUPS.items():
         group_id = admin.create_group(IdentityStoreId=STORE_ID, DisplayName=name)["GroupId"]
@@ -96,13 +101,7 @@ def seed_many(url: str, users: int, groups: Mapping[str, int]) -> dict[str, str]
     ids = {}
     for i in range(users):
         name = f"user-{i:05d}"
-        ids[name] = admin.create_user(
-            IdentityStoreId=STORE_ID,
-            UserName=name,
-            DisplayName=name,
-            Name={"GivenName": name, "FamilyName": "Test"},
-            Emails=[{"Value": f"{name}@example.com", "Primary": True}],
-        )["UserId"]
+        ids[name] = create_user(admin, name)
     for group, members in groups.items():
         group_id = admin.create_group(IdentityStoreId=STORE_ID, DisplayName=group)["GroupId"]
         for i in range(members):

@@ -29,10 +29,8 @@ from kiro_provider.controlplane import (
 from kiro_provider.domain.subscription import SubscriptionState, apply_due_downgrade, reconcile
 from kiro_provider.domain.tiers import Status, highest
 from kiro_provider.ledger import tables
+from kiro_provider.ledger.store import SYSTEM_ACTOR
 from kiro_provider.ledger.tables import Change, GroupRow, SubscriptionRow
-
-#: The actor recorded for changes the ledger makes by itself (a downgrade taking effect: R5).
-SYSTEM_ACTOR = "kiro"
 
 
 class WriteNeeded(Exception):
