@@ -231,12 +231,18 @@ class IdentityCenterDirectory:
     # -- resolution -------------------------------------------------------------------------
 
     def _resolve_user_ref(self, ref: str) -> str:
+        is_id = _RESOURCE_ID.fullmatch(ref) is not None
+        # An id wins over a user name or email (find_user's order); a known one costs no call.
+        if is_id and self._cached_user(ref) is not None:
+            return ref
         if self._scan_once():
+            if is_id and self._cached_user(ref) is not None:
+                return ref
             with self._cache.lock:
                 found = self._cache.user_refs.get(ref)
             if found is not None:
                 return found
-        if _RESOURCE_ID.fullmatch(ref):
+        if is_id:
             user = self._describe_user(ref)
             if user is not None:
                 return user.user_id

@@ -541,6 +541,7 @@ def test_many_single_lookups_turn_into_one_read_of_the_store(
         assert directory.find_user(name) == seed.users[name]
     for name in names:  # by id and email too, as resources and the Users tab ask
         assert directory.get_user(seed.users[name].user_id) == seed.users[name]
+        assert directory.find_user(seed.users[name].user_id) == seed.users[name]
         assert directory.find_user(seed.users[name].email or "") == seed.users[name]
     single = calls["GetUserId"] + calls["DescribeUser"]
     assert single <= DESCRIBE_LIMIT + 1  # the lookup that reached the limit completes alone
