@@ -4,9 +4,15 @@ Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--membe
                       [--skip-checkpoints]
                       [--export-users 5000] [--export-groups 50]
                       [--aws-sizes 100,1000] [--aws-members 500] [--aws-users 5000] [--aws-only]
+       benchmarks/run --organisation [--org-direct 1000,5000] [--org-users 10000]
+                      [--org-directories ledger,identitycenter]
+                      [--org-groups 50] [--org-changed 100] [--org-checkpoints both|skip]
 
 Example (a tiny run, ~1 minute): benchmarks/run --sizes 5 --repeat 1 --ops 200 --members 500
     --aws-sizes 5 --aws-members 3 --aws-users 20
+The organisation alone (ledger directory and IAM Identity Center under moto_server; hours with
+checkpoints at 5,000, ~30 minutes with --org-checkpoints skip):
+    benchmarks/run --organisation
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import aws, engine, export, ledger
+from benchmarks import aws, engine, export, ledger, organisation
+from benchmarks.engine import SKIP_CHECKPOINTS
+from tests.e2e.harness import E2EStack
+from tests.fakes.organisation import Organisation
 
 #: The targets.
 RATIO_TARGET = 1.10
@@ -29,10 +38,11 @@ PROVIDER_BYTES_TARGET = 200
 STATE_BYTES_TARGET = 2048
 GROUP_SECONDS_TARGET = 2.0
 RATIO_SIZES = (1000, 3000)
-#: The engine's switch to save the state once, at the end of a command (README, "Large
-#: organisations").
-SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
 EXPORT_SECONDS_TARGET = 5.0
+#: The organisation: provider memory at the largest size within this factor of the smallest's;
+#: kiroctl's Users tab of every record within this many seconds.
+ORG_MEMORY_GROWTH_TARGET = 1.2
+ORG_USERS_SECONDS_TARGET = 2.0
 #: The aws control plane's drift check within this factor of the ledger's, from this size on.
 AWS_RATIO_TARGET = 1.5
 AWS_RATIO_FROM = 1000
@@ -55,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.skip_checkpoints:  # every `pulumi` the stacks run inherits it, the floor's too
         os.environ[SKIP_CHECKPOINTS] = "true"
     print(_machine(), flush=True)
+    if args.organisation:
+        return _organisation(args, started)
     rows: list[Row] = [] if args.aws_only else _ledger_and_engine_rows(args)
     details: list[str] = []
     for size in args.aws_sizes:
@@ -75,6 +87,158 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(details))
     print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
     return 0
+
+
+def _organisation(args: argparse.Namespace, started: float) -> int:
+    """The organisation's table, for each directory: every command with and without the
+    switch, next to the floor with the same switch; memory and growth across sizes; kiroctl on
+    the largest."""
+    org = Organisation(args.org_users, args.org_groups, args.org_smallest, args.org_largest)
+    sizes = sorted(args.org_direct)
+    modes = (True, False) if args.org_checkpoints == "both" else (True,)
+    memberships = sum(len(m) for m in org.group_members().values())
+    print(
+        f"organisation: {org.users:,} users; {org.groups} groups of "
+        f"{min(org.group_sizes()):,}-{max(org.group_sizes()):,} ({memberships:,} memberships, "
+        f"overlapping); {args.org_changed} tiers changed by the second up"
+    )
+    rows: list[Row] = []
+    for kind in args.org_directories:
+        with organisation.directory(kind, org) as where:
+            rows += _organisation_rows(where, sizes, modes, args)
+    _print(rows, args.repeat, "floor: the no-op stack with as many resources, the same switch")
+    print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
+    return 0
+
+
+def _organisation_rows(
+    where: organisation.Where, sizes: list[int], modes: tuple[bool, ...], args: argparse.Namespace
+) -> list[Row]:
+    rows: list[Row] = []
+    runs: dict[tuple[int, bool], organisation.Measured] = {}
+    tabs: organisation.KiroctlCosts | None = None
+    label = _ORG_DIRECTORIES[where.directory]
+    for size in sizes:
+        for skip in modes:
+            _progress(f"organisation ({label}): {size:,} direct, {_mode(skip)}")
+
+            def read_tabs(e2e: E2EStack, size: int = size, skip: bool = skip) -> None:
+                nonlocal tabs
+                if size == sizes[-1] and skip:
+                    tabs = organisation.measure_kiroctl(where, e2e, args.repeat)
+
+            runs[size, skip] = organisation.measure(
+                where, size, skip, args.org_changed, args.repeat, read_tabs
+            )
+            rows += _org_command_rows(label, size, where, skip, runs[size, skip])
+    rows += _org_growth_rows(label, sizes, where.organisation.groups, runs)
+    if tabs is not None:
+        rows += _org_kiroctl_rows(label, tabs, where.organisation.records(sizes[-1]))
+    return rows
+
+
+_ORG_DIRECTORIES = {"ledger": "ledger directory", "identitycenter": "Identity Center"}
+_ORG_COMMANDS = {
+    "up": "up (create)",
+    "change": "up changing tiers",
+    "drift": "preview --refresh",
+}
+
+
+def _mode(skip_checkpoints: bool) -> str:
+    return "skip checkpoints" if skip_checkpoints else "checkpoints"
+
+
+def _org_command_rows(
+    label: str, size: int, where: organisation.Where, skip: bool, measured: organisation.Measured
+) -> list[Row]:
+    """The three commands next to the floor; the switch's target holds where kiro's own work
+    is all there is (the ledger-held directory). Over Identity Center, the directory calls."""
+    groups = where.organisation.groups
+    at = f"{size:,} direct + {groups} groups, {_mode(skip)}"
+    target = f"<= {RATIO_TARGET:.2f}" if skip and where.directory == "ledger" else ""
+    rows = [
+        _timing_row(
+            f"org ({label}): {name}, {at}",
+            measured.kiro.seconds[command],
+            measured.floor.seconds[command],
+            target,
+        )
+        for command, name in _ORG_COMMANDS.items()
+    ]
+    if where.directory == "identitycenter":
+        calls = measured.kiro.directory_calls
+        rows.append(
+            Row(
+                f"org ({label}): identitystore calls, up | change | drift, {at}",
+                " | ".join(f"{calls[c].median:,.0f}" for c in _ORG_COMMANDS),
+                "",
+                "",
+                "",
+            )
+        )
+    kiro, floor = measured.kiro.peak_rss_mb, measured.floor.peak_rss_mb
+    rows.append(
+        Row(
+            f"org ({label}): provider peak RSS MB, {at}",
+            _spread(kiro, "{:,.0f}"),
+            _spread(floor, "{:,.0f}"),
+            f"{kiro.median / floor.median:.2f}",
+            "",
+        )
+    )
+    return rows
+
+
+def _org_growth_rows(
+    label: str,
+    sizes: list[int],
+    groups: int,
+    runs: dict[tuple[int, bool], organisation.Measured],
+) -> list[Row]:
+    """Growth from the smallest to the largest size with the switch: the exponent k of time ~
+    N^k (1: linear), pulumi-kiro next to the floor; provider memory as largest / smallest."""
+    low, high = sizes[0], sizes[-1]
+    if low == high:
+        return []
+    span = f"{low:,} -> {high:,} direct + {groups} groups, {_mode(True)}"
+    rows = []
+    for command in ("up", "drift"):
+        kiro, floor = (
+            engine.growth_exponent(
+                (low, getattr(runs[low, True], who).seconds[command].median),
+                (high, getattr(runs[high, True], who).seconds[command].median),
+            )
+            for who in ("kiro", "floor")
+        )
+        name = f"org ({label}): {_ORG_COMMANDS[command]} growth exponent, {span}"
+        rows.append(Row(name, f"{kiro:.2f}", f"{floor:.2f}", "", ""))
+    memory = runs[high, True].kiro.peak_rss_mb.median / runs[low, True].kiro.peak_rss_mb.median
+    ok = memory <= ORG_MEMORY_GROWTH_TARGET
+    rows.append(
+        Row(
+            f"org ({label}): provider peak RSS growth, {span}",
+            f"{memory:.2f}x",
+            "",
+            "",
+            f"<= {ORG_MEMORY_GROWTH_TARGET:.1f}x {_verdict(ok)}",
+        )
+    )
+    return rows
+
+
+def _org_kiroctl_rows(label: str, tabs: organisation.KiroctlCosts, expected: int) -> list[Row]:
+    if tabs.records != expected:
+        raise AssertionError(f"kiroctl users listed {tabs.records:,} records, not {expected:,}")
+    ok = tabs.users.median <= ORG_USERS_SECONDS_TARGET
+    return [
+        Row(f"org ({label}): kiroctl users --json, {tabs.records:,} records (s)",
+            _spread(tabs.users, "{:.2f}"), "", "",
+            f"<= {ORG_USERS_SECONDS_TARGET:.0f} {_verdict(ok)}"),
+        Row(f"org ({label}): kiroctl bill, {tabs.records:,} records (s)",
+            _spread(tabs.bill, "{:.2f}"),
+            "", "", ""),
+    ]  # fmt: skip
 
 
 def _ledger_and_engine_rows(args: argparse.Namespace) -> list[Row]:
@@ -143,6 +307,37 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--aws-only", action="store_true", help="measure the aws control plane's rows only"
+    )
+    parser.add_argument(
+        "--organisation",
+        action="store_true",
+        help="measure the organisation alone (Identity Center under moto_server, one stack)",
+    )
+    parser.add_argument(
+        "--org-direct",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1000, 5000],
+        help="direct Subscriptions of the organisation's stack, comma-separated "
+        "(default: 1000,5000)",
+    )
+    parser.add_argument(
+        "--org-directories",
+        type=lambda text: text.split(","),
+        default=list(organisation.DIRECTORIES),
+        help="where the users and groups live: ledger, identitycenter (default: both)",
+    )
+    parser.add_argument("--org-users", type=int, default=10_000, help="users in the directory")
+    parser.add_argument("--org-groups", type=int, default=50, help="groups, each assigned")
+    parser.add_argument("--org-smallest", type=int, default=10, help="the smallest group")
+    parser.add_argument("--org-largest", type=int, default=2000, help="the largest group")
+    parser.add_argument(
+        "--org-changed", type=int, default=100, help="Subscriptions the second `up` changes"
+    )
+    parser.add_argument(
+        "--org-checkpoints",
+        choices=("both", "skip"),
+        default="both",
+        help=f"both: every row with and without {SKIP_CHECKPOINTS}; skip: with it only",
     )
     parser.add_argument(
         "--skip-checkpoints",
@@ -283,8 +478,10 @@ def _growth_rows(
     rows = []
     for name in ("up", "preview"):
         kiro, floor = (
-            math.log(getattr(runs[high][i], name).median / getattr(runs[low][i], name).median)
-            / math.log(high / low)
+            engine.growth_exponent(
+                (low, getattr(runs[low][i], name).median),
+                (high, getattr(runs[high][i], name).median),
+            )
             for i in (0, 1)
         )
         label = "up (create)" if name == "up" else "preview --refresh"
@@ -360,11 +557,14 @@ def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def _print(rows: list[Row], repeat: int) -> None:
+_LEGEND = "same-shape no-op: the floor with a Subscription's inputs, outputs and state size"
+
+
+def _print(rows: list[Row], repeat: int, legend: str = _LEGEND) -> None:
     header = Row("measurement", "kiro", "floor / reference", "ratio", "target")
     widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in _FIELDS]
     print(f"\nmedian of {repeat} run(s), (min-max); ratio = kiro / floor (or reference);")
-    print("same-shape no-op: the floor with a Subscription's inputs, outputs and state size")
+    print(legend)
     for row in [header, *rows]:
         cells = [getattr(row, f) for f in _FIELDS]
         line = "  ".join(

@@ -7,6 +7,7 @@ harness's ``new_stack``); the commands run as `pulumi` subprocesses, timed from 
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -27,6 +28,9 @@ PROGRAMS = Path(__file__).parent / "programs"
 KIRO_PROGRAM = REPO / "tests" / "e2e" / "programs" / "scale"
 #: The same parallelism for every stack (the e2e scale test's).
 PARALLEL = 16
+#: The engine's switch to save the state once, when a command ends (README, "Large
+#: organisations").
+SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
 #: The naive provider (class in __main__) stays below the SDK's pickle-leak limit (~320).
 NAIVE_COUNT = 100
 
@@ -81,11 +85,11 @@ def measure_stack(kind: str, count: int, repeat: int) -> StackRun:
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as tmp:
             e2e = _stack(kind, count, Path(tmp))
-            with _watched() as up:
-                run.up.values.append(_timed(e2e, "up", "--yes", "--skip-preview"))
+            with watched() as up:
+                run.up.values.append(timed(e2e, "up", "--yes", "--skip-preview"))
             args = ("preview", "--refresh", "--expect-no-changes")
-            with _watched() as preview:
-                run.preview.values.append(_timed(e2e, *args))
+            with watched() as preview:
+                run.preview.values.append(timed(e2e, *args))
             run.peak_rss_mb.values.append(max(up.provider_mb, preview.provider_mb))
             for role in ROLES:
                 run.preview_cpu[role].values.append(preview.cpu_seconds(role))
@@ -98,7 +102,7 @@ def measure_naive(count: int = NAIVE_COUNT) -> tuple[float, float]:
     """(``__provider`` bytes per copy, state bytes per resource) of the naive provider."""
     with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
         e2e = _stack("naive", count, Path(tmp))
-        _timed(e2e, "up", "--yes", "--skip-preview")
+        timed(e2e, "up", "--yes", "--skip-preview")
         return provider_bytes(e2e), e2e.state_bytes() / count
 
 
@@ -135,7 +139,7 @@ def _stack(kind: str, count: int, tmp: Path) -> E2EStack:
     return new_stack(program, tmp, config=config, env=env)
 
 
-def _timed(e2e: E2EStack, *args: str) -> float:
+def timed(e2e: E2EStack, *args: str) -> float:
     started = time.perf_counter()
     e2e.run_cli(*args, "--parallel", str(PARALLEL), "--suppress-progress")
     return time.perf_counter() - started
@@ -172,7 +176,7 @@ class _Watch:
 
 
 @contextmanager
-def _watched() -> Iterator[_Watch]:
+def watched() -> Iterator[_Watch]:
     """Watch the benchmark's processes while the block runs."""
     watch = _Watch()
     thread = threading.Thread(target=watch.poll, daemon=True)
@@ -224,6 +228,11 @@ def _status_kb(path: Path, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     raise ValueError(key)
+
+
+def growth_exponent(low: tuple[int, float], high: tuple[int, float]) -> float:
+    """k in time ~ N^k between two (N, seconds) points (1: linear)."""
+    return math.log(high[1] / low[1]) / math.log(high[0] / low[0])
 
 
 def engine_version(env: Mapping[str, str] | None = None) -> str:

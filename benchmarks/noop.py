@@ -11,7 +11,14 @@ import uuid
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import (
+    CheckResult,
+    CreateResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from pulumi_kiro._speedups import registration
 
@@ -21,6 +28,9 @@ class NoopProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(id_=props["key"], outs=props)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=news)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_=id_, outs=props, inputs=props)
@@ -82,11 +92,12 @@ class Shaped(Resource):
             super().__init__(ShapedNoopProvider(), name, props)
 
 
-def declare(count: int, kind: type[Noop] | type[Shaped] = Noop) -> None:
-    """Declare ``count`` no-op resources named like the scale program's Subscriptions."""
+def declare(count: int, kind: type[Noop] | type[Shaped] = Noop, changed: int = 0) -> None:
+    """Declare ``count`` no-op resources named like the scale program's Subscriptions; the
+    first ``changed`` of them one tier along, as the organisation program changes them."""
     tiers = ("Pro", "Pro+", "Power")
     for i in range(count):
-        kind(f"user-{i:05d}", user=f"user-{i:05d}", tier=tiers[i % 3])
+        kind(f"user-{i:05d}", user=f"user-{i:05d}", tier=tiers[(i + (i < changed)) % 3])
 
 
 __all__ = ["Noop", "NoopProvider", "Shaped", "ShapedNoopProvider", "declare"]

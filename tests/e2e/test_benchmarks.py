@@ -6,11 +6,13 @@ its numbers are sane.
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
 
 from tests.e2e.harness import REPO
+from tests.fakes.organisation import Organisation
 
 TINY = (
     *("--sizes", "5", "--repeat", "1", "--ops", "100", "--members", "300"),
@@ -99,3 +101,53 @@ def test_growth_rows_state_the_exponent_of_time_in_n() -> None:
     assert (preview.kiro, preview.reference) == ("2.00", "1.00")
     assert rows["provider peak RSS growth, N=1,000 -> 5,000"].kiro == "1.12x"
     assert _growth_rows({1000: runs[1000]}) == []
+
+
+ORGANISATION_TINY = (
+    *("--organisation", "--repeat", "1", "--org-direct", "4,8", "--org-users", "40"),
+    *("--org-groups", "3", "--org-smallest", "4", "--org-largest", "16", "--org-changed", "3"),
+)
+
+
+def test_organisation_table_has_every_command_both_ways_and_kiroctl_on_every_record() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *ORGANISATION_TINY],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    records = Organisation(40, 3, 4, 16).records(8)
+    for label in ("ledger directory", "Identity Center"):
+        for size in (4, 8):
+            for mode in ("skip checkpoints", "checkpoints"):
+                at = f"{size} direct + 3 groups, {mode}"
+                for what in ("up (create)", "up changing tiers", "preview --refresh"):
+                    row = next(ln for ln in lines if ln.startswith(f"org ({label}): {what}, {at}"))
+                    kiro, floor, ratio, *target = _numbers(row.split(mode, 1)[1])
+                    assert kiro > 0 and floor > 0 and ratio > 0, row
+                    with_target = mode == "skip checkpoints" and label == "ledger directory"
+                    assert (target == [1.10]) == with_target, row
+        growth = f"org ({label}): provider peak RSS growth, 4 -> 8"
+        assert "<= 1.2x" in next(ln for ln in lines if ln.startswith(growth))
+        users = next(ln for ln in lines if ln.startswith(f"org ({label}): kiroctl users --json,"))
+        assert f"{records} records" in users and users.rstrip().endswith(("ok", "MISSED"))
+        assert any(ln.startswith(f"org ({label}): kiroctl bill, {records} records") for ln in lines)
+    calls = next(ln for ln in lines if ln.startswith("org (Identity Center): identitystore calls"))
+    up, _change, drift = _numbers(calls.split("checkpoints", 1)[1])
+    assert up > 0 and drift > 0, calls  # the directory is read, and counted
+
+
+def test_organisation_groups_overlap_and_cover_every_user() -> None:
+
+    org = Organisation()
+    sizes = org.group_sizes()
+    assert (len(sizes), sizes[0], sizes[-1]) == (50, 10, 2000)
+    assert sizes == sorted(sizes)
+    members = [set(m) for m in org.group_members().values()]
+    assert all(len(m) == n for m, n in zip(members, sizes, strict=True))
+    assert all(a & b for a, b in itertools.pairwise(members))  # neighbours overlap
+    assert org.records(5000) == org.users == len(set().union(*members))

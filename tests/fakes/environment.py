@@ -8,6 +8,7 @@ e2e test (the fake as a subprocess, like a real endpoint the provider process ca
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -47,6 +48,8 @@ class Seeded:
 
 
 def start_moto() -> tuple[ThreadedMotoServer, str]:
+    # moto_server logs every request through werkzeug; tests and benchmarks need none of it.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -1,19 +1,22 @@
 """Crash trials: kill -9 `pulumi` or the dynamic provider during an `up`, recover, converge.
 
-Each trial: a fresh ledger with M users and a fresh stack of M Subscriptions (the e2e `scale`
-program); `pulumi up` starts; at a random moment (once a random number of subscriptions is in the
-ledger, from 0 to M) the `pulumi` process, the provider process, or both get SIGKILL. Then the
-documented recovery runs:
+Each trial: a fresh ledger and a fresh stack of M Subscriptions (the e2e `organisation`
+program), and with ``--groups G`` also G GroupAssignments of overlapping groups over 2M users
+(tests/fakes/organisation.py); `pulumi up` starts; at a random moment (once a random number of
+subscriptions is in the ledger, from 0 to all of them) the `pulumi` process, the provider
+process, or both get SIGKILL. Then the documented recovery runs:
 
     pulumi cancel --yes                      # only if the killed run left the stack locked
     pulumi refresh --yes --skip-preview --clear-pending-creates
     pulumi up --yes --skip-preview
     pulumi preview --refresh --expect-no-changes
 
-and the trial checks: the ledger equals the declared state (one direct assignment per user,
-owned by this stack, at the declared tier), no user has two subscriptions, every history row
-present at the moment of the kill is still there unchanged, the state has no pending operations
-and exactly M Subscriptions with distinct ids, and the drift check passes.
+and the trial checks: the ledger equals the declared state (one direct assignment per declared
+user and one group assignment per group, owned by this stack, at the declared tier; each member
+assigned through each of its groups; every subscription at the highest tier its user is
+assigned), no user has two subscriptions, every history row present at the moment of the kill
+is still there unchanged, the state has no pending operations and exactly M Subscriptions with
+distinct ids and G GroupAssignments, and the drift check passes.
 
 With ``--skip-checkpoints`` every command runs with ``PULUMI_SKIP_CHECKPOINTS=true`` (the engine
 saves the state only when a command ends), so a killed `up` leaves the state of the run before
@@ -41,9 +44,10 @@ from pathlib import Path
 
 from kiro_provider.ledger import LedgerDirectory, open_ledger
 from tests.e2e.harness import E2EStack, engine_bin, new_stack
+from tests.fakes.organisation import TIERS, Organisation
 
-SCALE = Path(__file__).resolve().parents[1] / "e2e" / "programs" / "scale"
-TIERS = ("Pro", "Pro+", "Power")
+PROGRAM = Path(__file__).resolve().parents[1] / "e2e" / "programs" / "organisation"
+PROJECT = "kiro-organisation"
 KINDS = ("pulumi", "provider")
 PROVIDER_MARKERS = ("pulumi-resource-pulumi-python", "pulumi.dynamic")
 UP_TIMEOUT_S = 900.0
@@ -117,14 +121,22 @@ def history_rows(ledger: Path) -> list[tuple[object, ...]]:
         return list(conn.execute("SELECT * FROM history ORDER BY id"))
 
 
-def _setup(work: Path, resources: int, skip_checkpoints: bool) -> tuple[E2EStack, Path]:
+def organisation(resources: int, groups: int) -> Organisation:
+    """The directory of a trial: M users, or with groups 2M users and groups of 5 to M."""
+    if not groups:
+        return Organisation(users=resources, groups=0)
+    return Organisation(users=2 * resources, groups=groups, smallest=5, largest=resources)
+
+
+def _setup(
+    work: Path, resources: int, skip_checkpoints: bool, groups: int = 0
+) -> tuple[E2EStack, Path]:
     ledger = work / "ledger.db"
-    directory = LedgerDirectory(open_ledger(str(ledger)))
-    directory.add_users([(f"user-{i:05d}", None) for i in range(resources)])
+    organisation(resources, groups).seed_ledger(LedgerDirectory(open_ledger(str(ledger))))
     e2e = new_stack(
-        SCALE,
+        PROGRAM,
         work,
-        config={"count": str(resources), "kiro:ledger": str(ledger)},
+        config={"direct": str(resources), "groups": str(groups), "kiro:ledger": str(ledger)},
         env={"KIRO_LEDGER": str(ledger), **(SKIP_CHECKPOINTS if skip_checkpoints else {})},
     )
     return e2e, ledger
@@ -235,11 +247,16 @@ def recover(e2e: E2EStack) -> list[str]:
 
 
 def converged(
-    e2e: E2EStack, ledger: Path, resources: int, history: list[tuple[object, ...]]
+    e2e: E2EStack,
+    ledger: Path,
+    resources: int,
+    history: list[tuple[object, ...]],
+    groups: int = 0,
 ) -> list[str]:
     """What differs from the declared state (empty when everything held)."""
     problems: list[str] = []
-    project, stack = "kiro-scale", e2e.stack.name
+    org = organisation(resources, groups)
+    owner = f"{PROJECT}/{e2e.stack.name}/"
     with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30) as conn:
         subs = list(conn.execute("SELECT user_name, status, effective_tier FROM subscriptions"))
         direct = list(
@@ -248,14 +265,23 @@ def converged(
                 "FROM assignments a JOIN users u USING (user_id) WHERE a.group_id IS NULL"
             )
         )
+        assigned_groups = list(
+            conn.execute("SELECT group_name, tier, owner FROM group_assignments")
+        )
+        through_groups = set(
+            conn.execute(
+                "SELECT g.group_name, u.user_name, a.tier FROM assignments a "
+                "JOIN users u USING (user_id) JOIN groups g USING (group_id)"
+            )
+        )
         twice = conn.execute(
             "SELECT count(*) FROM (SELECT profile, user_id FROM subscriptions "
             "GROUP BY profile, user_id HAVING count(*) > 1)"
         ).fetchone()[0]
-    want = {f"user-{i:05d}": TIERS[i % 3] for i in range(resources)}
+    want = org.effective_tiers(resources)
     got_subs = {name: (status, tier) for name, status, tier in subs}
-    if len(subs) != resources or set(got_subs) != set(want):
-        problems.append(f"ledger holds {len(subs)} subscriptions, declared {resources}")
+    if len(subs) != len(want) or set(got_subs) != set(want):
+        problems.append(f"ledger holds {len(subs)} subscriptions, declared {len(want)}")
     bad = [n for n, (s, t) in got_subs.items() if s == "Canceled" or want.get(n) != t]
     if bad:
         problems.append(f"{len(bad)} subscriptions differ from the declared tier/status: {bad[:3]}")
@@ -264,21 +290,42 @@ def converged(
     wrong = [
         row[0]
         for row in direct
-        if row[3] != 1 or row[1] != want.get(row[0]) or row[2] != f"{project}/{stack}/{row[0]}"
+        if row[3] != 1
+        or row[1] != TIERS[int(row[0].removeprefix("user-")) % 3]
+        or row[2] != owner + row[0]
     ]
     if len(direct) != resources or wrong:
         problems.append(f"direct assignments: {len(direct)} rows, wrong: {wrong[:3]}")
+    want_groups = {(name, TIERS[g % 3], owner + name) for g, name in enumerate(org.group_members())}
+    if set(assigned_groups) != want_groups or len(assigned_groups) != groups:
+        problems.append(f"group assignments: {len(assigned_groups)} rows, declared {groups}")
+    want_members = {
+        (name, f"user-{i:05d}", TIERS[g % 3])
+        for g, (name, member_indices) in enumerate(org.group_members().items())
+        for i in member_indices
+    }
+    if through_groups != want_members:
+        problems.append(
+            f"assignments through groups: {len(through_groups)} rows, "
+            f"{len(want_members)} memberships declared"
+        )
     after = history_rows(ledger)
     if after[: len(history)] != history:
         problems.append("history rows present at the kill were lost or changed")
     deployment = dict(e2e.stack.export_stack().deployment or {})
     if deployment.get("pending_operations"):
         problems.append(f"{len(deployment['pending_operations'])} pending operations remain")
-    ids = [
-        r.get("id") for r in deployment.get("resources", []) if r["type"].endswith(":Subscription")
-    ]
+    resources_by_type: dict[str, list[object]] = {}
+    for r in deployment.get("resources", []):
+        resources_by_type.setdefault(r["type"].rsplit(":", 1)[-1], []).append(r.get("id"))
+    ids = resources_by_type.get("Subscription", [])
     if len(ids) != resources or len(set(ids)) != resources:
         problems.append(f"state holds {len(ids)} Subscriptions ({len(set(ids))} distinct ids)")
+    if len(resources_by_type.get("GroupAssignment", [])) != groups:
+        problems.append(
+            f"state holds {len(resources_by_type.get('GroupAssignment', []))} "
+            f"GroupAssignments, declared {groups}"
+        )
     return problems
 
 
@@ -289,19 +336,21 @@ def run_trial(
     base: Path,
     rng: random.Random,
     skip_checkpoints: bool = False,
+    groups: int = 0,
 ) -> TrialResult:
     """One trial in a fresh directory under ``base``."""
     started = time.monotonic()
     work = base / f"{kind}-{index:02d}"
     work.mkdir(parents=True)
-    e2e, ledger = _setup(work, resources, skip_checkpoints)
-    target = rng.randint(0, resources)
+    e2e, ledger = _setup(work, resources, skip_checkpoints, groups)
+    records = organisation(resources, groups).records(resources)
+    target = rng.randint(0, records)
     killed, exited = _kill_during_up(e2e, ledger, kind, target, rng)
     at_kill = history_rows(ledger)
     result = TrialResult(kind, index, record_count(ledger), killed, exited, 0.0)
     result.repaired = repair_backend(e2e)
     result.problems += recover(e2e)
-    result.problems += converged(e2e, ledger, resources, at_kill)
+    result.problems += converged(e2e, ledger, resources, at_kill, groups)
     result.seconds = time.monotonic() - started
     return result
 
@@ -313,15 +362,17 @@ def run_trials(
     base: Path,
     seed: int,
     skip_checkpoints: bool = False,
+    groups: int = 0,
 ) -> list[TrialResult]:
     rng = random.Random(f"{seed}-{kind}")
+    records = organisation(resources, groups).records(resources)
     results = []
     for index in range(trials):
-        result = run_trial(kind, index, resources, base, rng, skip_checkpoints)
+        result = run_trial(kind, index, resources, base, rng, skip_checkpoints, groups)
         status = "ok" if result.ok else "FAILED: " + "; ".join(result.problems)
         print(
-            f"  {kind} trial {index + 1}/{trials}: killed at {result.killed_at_records}/"
-            f"{resources} records ({', '.join(result.killed) or 'up had already exited'}), "
+            f"  {kind} trial {index + 1}/{trials}: killed at {result.killed_at_records:,}/"
+            f"{records:,} records ({', '.join(result.killed) or 'up had already exited'}), "
             f"{result.seconds:.1f}s, {status}"
             + (f" (removed empty {result.repaired})" if result.repaired else ""),
             flush=True,
@@ -331,17 +382,24 @@ def run_trials(
 
 
 def summary(
-    kind: str, results: Sequence[TrialResult], resources: int, skip_checkpoints: bool = False
+    kind: str,
+    results: Sequence[TrialResult],
+    resources: int,
+    skip_checkpoints: bool = False,
+    groups: int = 0,
 ) -> str:
     held = sum(r.ok for r in results)
-    mid = sum(0 < r.killed_at_records < resources for r in results)
+    records = organisation(resources, groups).records(resources)
+    mid = sum(0 < r.killed_at_records < records for r in results)
     secs = sum(r.seconds for r in results)
+    declared = f"{resources:,} Subscriptions" + (
+        f" + {groups} GroupAssignments ({records:,} records)" if groups else ""
+    )
     return (
         f"kill {kind}: {held}/{len(results)} trials converged ({mid} killed mid-way with records "
         f"written, {sum(r.exited_before_kill for r in results)} finished before the kill, "
         f"{sum(bool(r.repaired) for r in results)} needed an empty .attrs removed) "
-        f"x {resources} resources{', checkpoints skipped' if skip_checkpoints else ''}, "
-        f"{secs:.0f}s"
+        f"x {declared}{', checkpoints skipped' if skip_checkpoints else ''}, {secs:.0f}s"
     )
 
 
@@ -354,6 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=("pulumi", "provider", "both"),
         default="both",
         help="what to kill: the pulumi CLI, the provider, or both kinds in turn (default both)",
+    )
+    parser.add_argument(
+        "--groups",
+        type=int,
+        default=0,
+        help="also this many GroupAssignments of overlapping groups over twice the users",
     )
     parser.add_argument("--seed", type=int, default=6, help="random seed (default 6)")
     parser.add_argument("--keep", type=Path, help="run in this directory and keep it")
@@ -369,9 +433,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines, failed = [], 0
     for kind in kinds:
         results = run_trials(
-            kind, args.trials, args.resources, base / kind, args.seed, args.skip_checkpoints
+            kind,
+            args.trials,
+            args.resources,
+            base / kind,
+            args.seed,
+            args.skip_checkpoints,
+            args.groups,
         )
-        lines.append(summary(kind, results, args.resources, args.skip_checkpoints))
+        lines.append(summary(kind, results, args.resources, args.skip_checkpoints, args.groups))
         failed += sum(not r.ok for r in results)
     print("\n".join(lines))
     return 1 if failed else 0

@@ -36,6 +36,14 @@ def test_crash_trials_converge(tmp_path: Path, kind: str, skip_checkpoints: bool
     assert [r.problems for r in results] == [[], []]
 
 
+def test_crash_trials_converge_with_overlapping_groups(tmp_path: Path) -> None:
+    results = crash_trials.run_trials(
+        "provider", trials=2, resources=30, base=tmp_path, seed=6, skip_checkpoints=True, groups=4
+    )
+    print(crash_trials.summary("provider", results, 30, skip_checkpoints=True, groups=4))
+    assert [r.problems for r in results] == [[], []]
+
+
 def _ledger_rows(ledger: Path) -> tuple[list[tuple[object, ...]], ...]:
     with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True) as conn:
         return (

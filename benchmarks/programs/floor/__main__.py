@@ -2,4 +2,5 @@ import pulumi
 
 from benchmarks.noop import declare
 
-declare(pulumi.Config().require_int("count"))
+config = pulumi.Config()
+declare(config.require_int("count"), changed=config.get_int("changed") or 0)
