@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -17,6 +18,7 @@ import (
 
 // packageJSON is the part of a package.json this host reads.
 type packageJSON struct {
+	Name            string            `json:"name"`
 	Version         string            `json:"version"`
 	Dependencies    map[string]string `json:"dependencies"`
 	DevDependencies map[string]string `json:"devDependencies"`
@@ -34,8 +36,8 @@ func readPackageJSON(path string) (packageJSON, error) {
 	return pkg, nil
 }
 
-// InstallDependencies installs the program's packages with npm: `npm ci` when a
-// package-lock.json pins them (the exact versions, and faster), else `npm install`.
+// InstallDependencies installs the program's packages with `npm install`, which keeps the
+// versions a package-lock.json pins and adds what package.json gained since (a linked SDK).
 func (h *nodeHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest,
 	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
@@ -44,20 +46,16 @@ func (h *nodeHost) InstallDependencies(
 	if dir == "" {
 		dir = req.GetDirectory() //nolint:staticcheck // older engines send only this
 	}
-	verb := "install"
-	if _, err := os.Stat(filepath.Join(dir, "package-lock.json")); err == nil {
-		verb = "ci"
-	}
-	cmd := exec.CommandContext(stream.Context(), "npm", verb, "--no-audit", "--no-fund")
+	cmd := exec.CommandContext(stream.Context(), "npm", "install", "--no-audit", "--no-fund")
 	cmd.Dir = dir
 	cmd.Stdout = installWriter(stream, false)
 	cmd.Stderr = installWriter(stream, true)
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			return fmt.Errorf("npm %s in %s failed with exit code %d", verb, dir, exitErr.ExitCode())
+			return fmt.Errorf("npm install in %s failed with exit code %d", dir, exitErr.ExitCode())
 		}
-		return fmt.Errorf("running npm %s: %w (is npm on PATH?)", verb, err)
+		return fmt.Errorf("running npm install: %w (is npm on PATH?)", err)
 	}
 	return nil
 }
@@ -115,4 +113,41 @@ func (h *nodeHost) GetProgramDependencies(
 		resp.Dependencies = append(resp.Dependencies, &pulumirpc.DependencyInfo{Name: name, Version: version})
 	}
 	return resp, nil
+}
+
+// Link adds SDKs that `pulumi package add` generated to the program's package.json as `file:`
+// dependencies (the engine then runs InstallDependencies) and says how to import them.
+func (h *nodeHost) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
+	info := req.GetInfo()
+	var imports strings.Builder
+	for _, dep := range req.GetPackages() {
+		sdkDir := filepath.Join(info.GetRootDirectory(), dep.GetPath())
+		sdk, err := readPackageJSON(filepath.Join(sdkDir, "package.json"))
+		if err != nil {
+			return nil, fmt.Errorf("reading the generated SDK's package.json: %w", err)
+		}
+		rel, err := filepath.Rel(info.GetProgramDirectory(), sdkDir)
+		if err != nil {
+			return nil, err
+		}
+		spec := fmt.Sprintf("dependencies[%s]=file:%s", sdk.Name, filepath.ToSlash(rel))
+		cmd := exec.CommandContext(ctx, "npm", "pkg", "set", spec)
+		cmd.Dir = info.GetProgramDirectory()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("npm pkg set %s: %w: %s", spec, err, out)
+		}
+		fmt.Fprintf(&imports, "  import * as %s from %q;\n", importName(dep.GetPackage().GetName()), sdk.Name)
+	}
+	return &pulumirpc.LinkResponse{
+		ImportInstructions: "You can import the SDK in your TypeScript code with:\n\n" + imports.String(),
+	}, nil
+}
+
+// importName is a package name as a TypeScript identifier: "kiro" stays, "my-pkg" is myPkg.
+func importName(pkg string) string {
+	parts := strings.FieldsFunc(pkg, func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+	for i := 1; i < len(parts); i++ {
+		parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+	}
+	return strings.Join(parts, "")
 }

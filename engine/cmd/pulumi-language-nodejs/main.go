@@ -18,18 +18,19 @@
 //     `plugins.providers` paths (automatic plugin downloads are off in pulumi-kiro's
 //     environments); reporting the SDK's package would make the engine look for a release to
 //     download.
-//   - InstallDependencies (`pulumi install`): `npm ci` when package-lock.json exists, else
-//     `npm install`, in the program directory.
+//   - InstallDependencies (`pulumi install`, `pulumi package add`): `npm install` in the program
+//     directory.
 //   - About, GetProgramDependencies (`pulumi about`): node's version; the versions installed in
 //     node_modules of the dependencies package.json names.
 //   - GeneratePackage (`pulumi package gen-sdk --language nodejs`): a TypeScript SDK.
 //   - GenerateProgram (the code `pulumi import` prints): TypeScript from the engine's PCL.
+//   - Link (`pulumi package add`): the generated SDK becomes a `file:` dependency in
+//     package.json.
 //   - Cancel (Ctrl-C): the running program gets SIGINT.
 //
 // Refused with a message saying so (the gRPC status Unimplemented): RunPlugin (provider or
-// policy plugins written in Node.js), GenerateProject (`pulumi convert`), Pack, Link
-// (`pulumi package add`: add the generated SDK to package.json as a `file:` dependency
-// instead) and Template. Runtimes other than node (bun) are not supported.
+// policy plugins written in Node.js), GenerateProject (`pulumi convert`), Pack and Template.
+// Only npm is used (no yarn, pnpm or bun), and only node runs programs (not bun).
 package main
 
 import (
@@ -158,11 +159,6 @@ func (h *nodeHost) GenerateProject(
 
 func (h *nodeHost) Pack(context.Context, *pulumirpc.PackRequest) (*pulumirpc.PackResponse, error) {
 	return nil, refuse("Pack", "build the SDK with `npm install` from a program that depends on it")
-}
-
-func (h *nodeHost) Link(context.Context, *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
-	return nil, refuse("Link", "add the generated SDK to package.json as a `file:` dependency "+
-		"(as examples/typescript does) and run `npm install`")
 }
 
 func (h *nodeHost) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.TemplateResponse, error) {
