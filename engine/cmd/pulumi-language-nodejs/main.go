@@ -14,10 +14,9 @@
 //   - Run: `up`, `preview`, `refresh`, `destroy` and `import` run the program through
 //     `@pulumi/pulumi/cmd/run` with the stack config in PULUMI_CONFIG. The project's runtime
 //     options `typescript` (default true), `tsconfig` and `nodeargs` are honoured.
-//   - GetRequiredPlugins, GetRequiredPackages: none. Providers come from the project's
-//     `plugins.providers` paths (automatic plugin downloads are off in pulumi-kiro's
-//     environments); reporting the SDK's package would make the engine look for a release to
-//     download.
+//   - GetRequiredPlugins, GetRequiredPackages: none, as from the Python host: providers come
+//     from the project's `plugins.providers` paths, and automatic plugin downloads are off in
+//     pulumi-kiro's environments.
 //   - InstallDependencies (`pulumi install`, `pulumi package add`): `npm install` in the program
 //     directory.
 //   - About, GetProgramDependencies (`pulumi about`): node's version; the versions installed in
@@ -28,9 +27,10 @@
 //     package.json.
 //   - Cancel (Ctrl-C): the running program gets SIGINT.
 //
-// Refused with a message saying so (the gRPC status Unimplemented): RunPlugin (provider or
-// policy plugins written in Node.js), GenerateProject (`pulumi convert`), Pack and Template.
-// Only npm is used (no yarn, pnpm or bun), and only node runs programs (not bun).
+// Refused (the gRPC status Unimplemented, with a message naming the method and what to do
+// instead): RunPlugin (provider or policy plugins written in Node.js), GenerateProject
+// (`pulumi convert`), Pack and Template. Only npm installs packages (not yarn, pnpm or bun),
+// and only node runs programs (not bun).
 package main
 
 import (
