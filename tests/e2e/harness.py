@@ -121,8 +121,11 @@ def new_stack(
     """Copy ``program`` into ``tmp`` and create a stack for it on a fresh file:// backend."""
     work_dir = tmp / program.name
     # Only the program: not what a run in the checkout left there (scripts/quickstart's ledger
-    # in .kiro/ and its stack config), or a test would start from that run's subscriptions.
-    ignored = shutil.ignore_patterns("__pycache__", ".kiro", "Pulumi.*.yaml")
+    # in .kiro/ and its stack config), or a test would start from that run's subscriptions;
+    # nor installed packages (node_modules: a test links the checkout's instead of copying them).
+    ignored = shutil.ignore_patterns(
+        "__pycache__", ".kiro", ".run", "Pulumi.*.yaml", "node_modules"
+    )
     shutil.copytree(program, work_dir, ignore=ignored)
     (tmp / "backend").mkdir(exist_ok=True)
     full_env = engine_env(tmp, env)

@@ -78,6 +78,19 @@ _OUTPUT_TYPES: dict[str, dict[str, Any]] = {
 }
 _ANNOTATION_TYPES = {"str": "string", "int": "integer", "bool": "boolean"}
 
+#: Settings of Pulumi's SDK generators, by language (``scripts/generate-sdks`` runs them).
+LANGUAGES: dict[str, dict[str, Any]] = {
+    # sdk/nodejs, the npm package examples/typescript installs from the checkout. Its version
+    # is the schema's (Pulumi's default is a placeholder a release pipeline fills in), so the
+    # engine is asked for the kiro plugin at the version this checkout serves. TypeScript: the
+    # release examples/typescript pins, so npm installs a single compiler for both.
+    "nodejs": {
+        "packageName": "@pulumi-kiro/kiro",
+        "respectSchemaVersion": True,
+        "typescriptVersion": "^5.9.3",
+    },
+}
+
 
 def version() -> str:
     """The package version (pyproject.toml) the schema and plugin report."""
@@ -224,6 +237,7 @@ def build_schema() -> dict[str, Any]:
         },
         "types": _types(),
         "resources": {spec.token: _resource(spec) for spec in RESOURCES},
+        "language": LANGUAGES,
     }
 
 
