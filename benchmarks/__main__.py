@@ -6,12 +6,12 @@ Usage: benchmarks/run [--sizes 100,1000,3000] [--repeat 3] [--ops 2000] [--membe
                       [--aws-sizes 100,1000] [--aws-members 500] [--aws-users 5000] [--aws-only]
        benchmarks/run --organisation [--org-direct 1000,5000] [--org-users 10000]
                       [--org-directories ledger,identitycenter]
-                      [--org-groups 50] [--org-changed 100] [--org-checkpoints both|skip]
+                      [--org-groups 50] [--org-changed 100] [--org-checkpoints all|none|SIZES]
 
 Example (a tiny run, ~1 minute): benchmarks/run --sizes 5 --repeat 1 --ops 200 --members 500
     --aws-sizes 5 --aws-members 3 --aws-users 20
 The organisation alone (ledger directory and IAM Identity Center under moto_server; hours with
-checkpoints at 5,000, ~30 minutes with --org-checkpoints skip):
+checkpoints at 5,000, ~30 minutes with --org-checkpoints 1000):
     benchmarks/run --organisation
 """
 
@@ -95,7 +95,7 @@ def _organisation(args: argparse.Namespace, started: float) -> int:
     the largest."""
     org = Organisation(args.org_users, args.org_groups, args.org_smallest, args.org_largest)
     sizes = sorted(args.org_direct)
-    modes = (True, False) if args.org_checkpoints == "both" else (True,)
+    checkpointed = _checkpointed_sizes(args.org_checkpoints, sizes)
     memberships = sum(len(m) for m in org.group_members().values())
     print(
         f"organisation: {org.users:,} users; {org.groups} groups of "
@@ -105,21 +105,32 @@ def _organisation(args: argparse.Namespace, started: float) -> int:
     rows: list[Row] = []
     for kind in args.org_directories:
         with organisation.directory(kind, org) as where:
-            rows += _organisation_rows(where, sizes, modes, args)
-    _print(rows, args.repeat, "floor: the no-op stack with as many resources, the same switch")
+            rows += _organisation_rows(where, sizes, checkpointed, args)
+    _print(
+        rows,
+        args.repeat,
+        "floor: the no-op stack with as many resources, the same switch; same-shape no-op: the\n"
+        "organisation's resources as no-ops with kiro's inputs and outputs (member lists too)",
+    )
     print(f"\ntotal {time.perf_counter() - started:,.0f} s; load average after: {_load()}")
     return 0
 
 
+def _checkpointed_sizes(text: str, sizes: list[int]) -> set[int]:
+    if text in ("all", "none"):
+        return set(sizes) if text == "all" else set()
+    return {int(n) for n in text.split(",")}
+
+
 def _organisation_rows(
-    where: organisation.Where, sizes: list[int], modes: tuple[bool, ...], args: argparse.Namespace
+    where: organisation.Where, sizes: list[int], checkpointed: set[int], args: argparse.Namespace
 ) -> list[Row]:
     rows: list[Row] = []
     runs: dict[tuple[int, bool], organisation.Measured] = {}
     tabs: organisation.KiroctlCosts | None = None
     label = _ORG_DIRECTORIES[where.directory]
     for size in sizes:
-        for skip in modes:
+        for skip in (True, False) if size in checkpointed else (True,):
             _progress(f"organisation ({label}): {size:,} direct, {_mode(skip)}")
 
             def read_tabs(e2e: E2EStack, size: int = size, skip: bool = skip) -> None:
@@ -128,7 +139,13 @@ def _organisation_rows(
                     tabs = organisation.measure_kiroctl(where, e2e, args.repeat)
 
             runs[size, skip] = organisation.measure(
-                where, size, skip, args.org_changed, args.repeat, read_tabs
+                where,
+                size,
+                skip,
+                args.org_changed,
+                args.repeat,
+                read_tabs,
+                same_shape=where.directory == "ledger",
             )
             rows += _org_command_rows(label, size, where, skip, runs[size, skip])
     rows += _org_growth_rows(label, sizes, where.organisation.groups, runs)
@@ -166,6 +183,17 @@ def _org_command_rows(
         )
         for command, name in _ORG_COMMANDS.items()
     ]
+    if measured.shaped is not None:
+        shaped = measured.shaped
+        rows += [
+            _timing_row(
+                f"  same-shape no-op: {name}, {at}",
+                measured.kiro.seconds[command],
+                shaped.seconds[command],
+                "",
+            )
+            for command, name in _ORG_COMMANDS.items()
+        ]
     if where.directory == "identitycenter":
         calls = measured.kiro.directory_calls
         rows.append(
@@ -335,9 +363,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--org-checkpoints",
-        choices=("both", "skip"),
-        default="both",
-        help=f"both: every row with and without {SKIP_CHECKPOINTS}; skip: with it only",
+        default="all",
+        help="sizes at which every row is also measured without the switch (checkpoints after "
+        "every step), comma-separated, or all, or none (default: all)",
     )
     parser.add_argument(
         "--skip-checkpoints",

@@ -67,12 +67,77 @@ class ShapedNoopProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(id_=props["user_id"], outs={**props, **_SUBSCRIPTION_OUTPUTS})
 
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs={**news, **_SUBSCRIPTION_OUTPUTS})
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         inputs = {key: props.get(key) for key in _SHAPED_INPUTS}
         return ReadResult(id_=id_, outs=props, inputs=inputs)
 
 
 _SHAPED_INPUTS = ("user", "tier", "profile", "owner", "adopt", "user_id")
+
+
+class ShapedGroupProvider(ResourceProvider):
+    """Does nothing, but stores and reads back what a GroupAssignmentProvider does: the
+    group's inputs, and ``size`` members (id, name, status, tier each) in its outputs."""
+
+    serialize_as_secret_always = False
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        group_id = str(uuid.uuid5(uuid.NAMESPACE_URL, str(news["group"])))
+        return CheckResult({**news, "profile": "default", "group_id": group_id}, [])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(id_=props["group_id"], outs=self._outputs(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self._outputs(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = {key: props.get(key) for key in _SHAPED_GROUP_INPUTS}
+        return ReadResult(id_=id_, outs=props, inputs=inputs)
+
+    @staticmethod
+    def _outputs(props: dict[str, Any]) -> dict[str, Any]:
+        members = [
+            {
+                "user_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{props['group']}/{k}")),
+                "user_name": f"user-{k:05d}",
+                "status": "Pending",
+                "effective_tier": props["tier"],
+            }
+            for k in range(int(props["size"]))
+        ]
+        return {
+            **props,
+            "group_name": props["group"],
+            "member_count": len(members),
+            "members": members,
+        }
+
+
+_SHAPED_GROUP_INPUTS = ("group", "tier", "size", "profile", "owner", "adopt", "group_id")
+
+
+class ShapedGroup(Resource):
+    """A no-op resource with a kiro GroupAssignment's inputs and outputs for ``size`` members."""
+
+    def __init__(self, name: str, group: str, tier: str, size: int) -> None:
+        props = {
+            "group": group,
+            "tier": tier,
+            "size": size,
+            "profile": None,
+            "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}",
+            "adopt": False,
+            "group_id": None,
+            "group_name": None,
+            "member_count": None,
+            "members": None,
+        }
+        with registration():
+            super().__init__(ShapedGroupProvider(), name, props)
 
 
 class Shaped(Resource):
@@ -100,4 +165,12 @@ def declare(count: int, kind: type[Noop] | type[Shaped] = Noop, changed: int = 0
         kind(f"user-{i:05d}", user=f"user-{i:05d}", tier=tiers[(i + (i < changed)) % 3])
 
 
-__all__ = ["Noop", "NoopProvider", "Shaped", "ShapedNoopProvider", "declare"]
+__all__ = [
+    "Noop",
+    "NoopProvider",
+    "Shaped",
+    "ShapedGroup",
+    "ShapedGroupProvider",
+    "ShapedNoopProvider",
+    "declare",
+]

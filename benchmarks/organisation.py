@@ -31,6 +31,8 @@ from tests.fakes.organisation import Organisation, seed_identity_store
 
 PROGRAM = REPO / "tests" / "e2e" / "programs" / "organisation"
 FLOOR = PROGRAMS / "floor"
+#: The organisation's resources as no-ops of the same shape (member lists included).
+SHAPED = PROGRAMS / "shaped_organisation"
 #: The commands timed on each stack, in the order they run.
 COMMANDS = ("up", "change", "drift")
 #: Where the organisation's users and groups are read from.
@@ -53,10 +55,12 @@ class Timings:
 
 @dataclass
 class Measured:
-    """pulumi-kiro and the floor at one size with one way of saving the state."""
+    """pulumi-kiro, the floor and (when asked) the same-shape no-op at one size with one way
+    of saving the state."""
 
     kiro: Timings = field(default_factory=Timings)
     floor: Timings = field(default_factory=Timings)
+    shaped: Timings | None = None
 
 
 @dataclass
@@ -153,10 +157,12 @@ def measure(
     changed: int,
     repeat: int,
     on_kiro_stack: Callable[[E2EStack], None] | None = None,
+    same_shape: bool = False,
 ) -> Measured:
-    """``repeat`` fresh stacks of each kind, pulumi-kiro then the floor in turn, so both meet
-    the same load; ``on_kiro_stack`` is called with the last kiro stack after its commands."""
-    result = Measured()
+    """``repeat`` fresh stacks of each kind, pulumi-kiro, the floor and the same-shape no-op in
+    turn, so all meet the same load; ``on_kiro_stack`` is called with the last kiro stack after
+    its commands."""
+    result = Measured(shaped=Timings() if same_shape else None)
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="bench-org-") as tmp:
             e2e = _kiro_stack(where, direct, skip_checkpoints, Path(tmp))
@@ -172,6 +178,16 @@ def measure(
                 env={"PYTHONPATH": str(REPO), SKIP_CHECKPOINTS: str(skip_checkpoints).lower()},
             )
             _run_commands(floor, changed, result.floor, lambda: 0)
+        if result.shaped is not None:
+            with tempfile.TemporaryDirectory(prefix="bench-org-shaped-") as tmp:
+                sizes = ",".join(map(str, where.organisation.group_sizes()))
+                shaped = new_stack(
+                    SHAPED,
+                    Path(tmp),
+                    config={"direct": str(direct), "groupSizes": sizes},
+                    env=where.environment(skip_checkpoints),
+                )
+                _run_commands(shaped, changed, result.shaped, lambda: 0)
     return result
 
 

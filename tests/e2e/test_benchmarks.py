@@ -131,6 +131,9 @@ def test_organisation_table_has_every_command_both_ways_and_kiroctl_on_every_rec
                     assert kiro > 0 and floor > 0 and ratio > 0, row
                     with_target = mode == "skip checkpoints" and label == "ledger directory"
                     assert (target == [1.10]) == with_target, row
+                    prefix = f"  same-shape no-op: {what}, {at}"
+                    shaped = [ln for ln in lines if ln.startswith(prefix)]
+                    assert len(shaped) == 1, shaped  # measured in the ledger directory's pass
         growth = f"org ({label}): provider peak RSS growth, 4 -> 8"
         assert "<= 1.2x" in next(ln for ln in lines if ln.startswith(growth))
         users = next(ln for ln in lines if ln.startswith(f"org ({label}): kiroctl users --json,"))
