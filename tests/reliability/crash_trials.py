@@ -2,9 +2,10 @@
 
 Each trial: a fresh ledger and a fresh stack of M Subscriptions (the e2e `organisation`
 program), and with ``--groups G`` also G GroupAssignments of overlapping groups over 2M users
-(tests/fakes/organisation.py); `pulumi up` starts; at a random moment (once a random number of
-subscriptions is in the ledger, from 0 to all of them) the `pulumi` process, the provider
-process, or both get SIGKILL. Then the documented recovery runs:
+(tests/fakes/organisation.py; at M = 5,000 and G = 50, the organisation of the benchmarks);
+`pulumi up` starts; at a random moment (once a random number of subscriptions is in the
+ledger, from 0 to all of them) the `pulumi` process, the provider process, or both get SIGKILL.
+Then the documented recovery runs:
 
     pulumi cancel --yes                      # only if the killed run left the stack locked
     pulumi refresh --yes --skip-preview --clear-pending-creates
@@ -122,10 +123,12 @@ def history_rows(ledger: Path) -> list[tuple[object, ...]]:
 
 
 def organisation(resources: int, groups: int) -> Organisation:
-    """The directory of a trial: M users, or with groups 2M users and groups of 5 to M."""
+    """The directory of a trial: M users; with groups, 2M users and groups of up to 2,000
+    (at M = 5,000 and 50 groups: the benchmarks' organisation)."""
     if not groups:
         return Organisation(users=resources, groups=0)
-    return Organisation(users=2 * resources, groups=groups, smallest=5, largest=resources)
+    largest = min(2000, resources)
+    return Organisation(2 * resources, groups, smallest=min(10, largest), largest=largest)
 
 
 def _setup(
