@@ -18,9 +18,10 @@ Contract, beyond ``kiro_provider.directory.base.Directory``:
   enough that check, diff and update of one operation list a 10,000-member group once
   (concurrent first reads of one group list it once).
 - Batching: a process that has looked up ``DESCRIBE_LIMIT`` users one by one (a preview of many
-  Subscriptions, the Users tab of a large profile) reads the whole store once with ListUsers
-  (100 users a call) and answers later lookups by id, user name or email from it; only a user
-  missing from that read (created since) is looked up alone again.
+  Subscriptions, the Users tab of a large profile), or meets a group with more unknown members
+  than that, reads the whole store once with ListUsers (100 users a call) and answers later
+  lookups by id, user name or email from it; only a user missing from that read (created
+  since) is looked up alone again.
 - Errors: unknown users or groups raise NotFoundError (field ``user`` / ``group``); an empty or
   blank reference raises ValidationError; anything the service refuses (access denied, wrong
   identity store, throttled past the retries, no network, no credentials) raises
@@ -263,6 +264,9 @@ class IdentityCenterDirectory:
         group_id = self._get_id("get_group_id", "displayName", ref)
         if group_id is None:
             raise self._group_not_found(ref)
+        # Found by its display name, so that is its name: no DescribeGroup needed.
+        with self._cache.lock:
+            self._cache.groups.setdefault(group_id, Group(group_id=group_id, group_name=ref))
         return group_id
 
     def _get_id(self, operation: str, attribute_path: str, value: str) -> str | None:
@@ -321,59 +325,55 @@ class IdentityCenterDirectory:
         return ids
 
     def _users_by_id(self, user_ids: Iterable[str]) -> list[User]:
-        """Users for these ids: cached ones free, then a store scan or describes for the rest."""
+        """Users for these ids: cached ones free; more than ``DESCRIBE_LIMIT`` unknown (or the
+        limit of single lookups reached) and the whole store is read, once per process; what
+        is still unknown (created since, or deleted) is described one by one."""
         wanted = list(dict.fromkeys(user_ids))
-        with self._cache.lock:
-            known = {u: self._cache.users[u] for u in wanted if u in self._cache.users}
-        missing = {u for u in wanted if u not in known}
-        if len(missing) > DESCRIBE_LIMIT:
-            # One reader at a time: a thread that waited finds what the scan before it read.
-            with self._cache.scan_lock:
-                with self._cache.lock:
-                    known.update(
-                        (u, self._cache.users[u]) for u in missing if u in self._cache.users
-                    )
-                still = missing - known.keys()
-                if len(still) > DESCRIBE_LIMIT:
-                    known.update(self._scan_users(still))
-        for user_id in missing - known.keys():
-            # Left after a scan only when the user was deleted meanwhile: describe to be sure.
-            user = self._describe_user(user_id)
-            if user is not None:
-                known[user_id] = user
+        known = self._known_users(wanted)
+        if len(wanted) - len(known) > DESCRIBE_LIMIT:
+            self._read_store()
+        elif len(known) < len(wanted):
+            self._scan_once()
+        known = self._known_users(wanted)
+        for user_id in wanted:
+            if user_id not in known:
+                user = self._describe_user(user_id)
+                if user is not None:
+                    known[user_id] = user
         return [known[u] for u in wanted if u in known]
 
-    def _scan_users(self, wanted: set[str]) -> dict[str, User]:
-        """Read the store with ListUsers until every wanted id is seen; cache all users read."""
-        found: dict[str, User] = {}
-        for page in self._pages("list_users"):
-            users = [_user_from(u) for u in page.get("Users", [])]
-            self._remember_users(users)
-            found.update((u.user_id, u) for u in users if u.user_id in wanted)
-            if len(found) == len(wanted):
-                break
-        return found
+    def _known_users(self, user_ids: Iterable[str]) -> dict[str, User]:
+        with self._cache.lock:
+            users = self._cache.users
+            return {u: users[u] for u in user_ids if u in users}
 
     def _count_single_lookup(self) -> None:
         with self._cache.lock:
             self._cache.single_lookups += 1
 
     def _scan_once(self) -> bool:
-        """After ``DESCRIBE_LIMIT`` single lookups, read the whole store once (one reader;
-        concurrent ones wait for it). True when the store has been read."""
+        """After ``DESCRIBE_LIMIT`` single lookups, read the whole store once. True when the
+        store has been read."""
         cache = self._cache
         with cache.lock:
             if cache.scanned or cache.single_lookups < DESCRIBE_LIMIT:
                 return cache.scanned
+        self._read_store()
+        return True
+
+    def _read_store(self) -> None:
+        """Read every user of the store with ListUsers, once per process: one reader, and
+        concurrent callers wait for it and find it done. Group reads of overlapping groups
+        (a refresh reads them first, in any order) all answer from that one read."""
+        cache = self._cache
         with cache.scan_lock:
             with cache.lock:
                 if cache.scanned:
-                    return True
+                    return
             for page in self._pages("list_users"):
                 self._remember_users(_user_from(u) for u in page.get("Users", []))
             with cache.lock:
                 cache.scanned = True
-        return True
 
     # -- AWS calls and error translation ------------------------------------------------------
 

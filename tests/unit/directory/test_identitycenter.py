@@ -297,6 +297,23 @@ def test_known_members_cost_no_describe(
     assert calls == Counter({"ListGroupMemberships": 1, "DescribeGroup": 1})
 
 
+def test_many_small_groups_and_overlapping_big_ones_read_the_store_once(
+    directory: IdentityCenterDirectory, seed: Seed, calls: Counter[str]
+) -> None:
+    """A refresh reads groups before anything else, in any order: small groups first describe
+    their members, up to the limit of single lookups, and from then on every group, small or
+    big, answers from one read of the store."""
+    ordered = [seed.users[f"user-{i:03d}"] for i in range(N_USERS)]
+    small = [
+        _add_group(seed.admin, f"small-{k:02d}", ordered[k * 4 : k * 4 + 4]) for k in range(30)
+    ]
+    big = [_add_group(seed.admin, f"wide-{k}", ordered[k * 40 : k * 40 + 100]) for k in range(2)]
+    for group in [*small, *big]:
+        assert len(directory.members(group.group_id)) in (4, 100)
+    assert calls["DescribeUser"] <= DESCRIBE_LIMIT + 4  # the group at the limit completes
+    assert calls["ListUsers"] == -(-(N_USERS + 1) // PAGE_SIZE)  # every page, once
+
+
 def test_small_page_size_still_returns_every_member(
     directory: IdentityCenterDirectory,
     seed: Seed,
@@ -328,6 +345,13 @@ def test_second_lookup_makes_no_call(
     assert other.find_group("group-007") == group
     assert other.get_group(group.group_id) == group
     assert sum(calls.values()) == first
+
+
+def test_a_group_found_by_its_name_needs_no_describe(
+    directory: IdentityCenterDirectory, seed: Seed, calls: Counter[str]
+) -> None:
+    assert directory.find_group("group-008") == seed.groups["group-008"]
+    assert calls == Counter({"GetGroupId": 1})
 
 
 def test_members_are_cached_briefly_then_reread(
