@@ -38,6 +38,10 @@ MEMBER_TYPE = f"{PACKAGE}:index:GroupMember"
 #: Inputs the SDK sets itself (never declared by a program): not part of the schema.
 SDK_SET = frozenset({"owner"})
 
+#: Where the generated Go SDK lives (sdk/go/kiro, scripts/generate-sdk-go): Pulumi's Go code
+#: generator writes import paths from this.
+GO_IMPORT_BASE_PATH = "github.com/pulumi-kiro/pulumi-kiro/sdk/go/kiro"
+
 
 @dataclass(frozen=True)
 class ResourceSpec:
@@ -224,6 +228,7 @@ def build_schema() -> dict[str, Any]:
         },
         "types": _types(),
         "resources": {spec.token: _resource(spec) for spec in RESOURCES},
+        "language": {"go": {"importBasePath": GO_IMPORT_BASE_PATH}},
     }
 
 
