@@ -10,11 +10,11 @@
 //
 // It implements what the CLI asks of a host for `up`, `preview`, `refresh`, `destroy` and
 // `import` (Handshake, GetPluginInfo, GetRequiredPlugins/Packages, GetProgramDependencies,
-// RuntimeOptionsPrompts, InstallDependencies, About, Run) and `package gen-sdk` (GeneratePackage,
-// with Pulumi's Go code generator, pkg/v3/codegen/go). It refuses, with a message naming the
-// method, what pulumi-kiro does not use: converting programs (GenerateProgram, GenerateProject),
-// `package add` (Link), `package pack` (Pack), templates (Template) and Go provider plugins
-// (RunPlugin).
+// RuntimeOptionsPrompts, InstallDependencies, About, Run, and GenerateProgram for the code
+// `pulumi import` prints) and `package gen-sdk` (GeneratePackage). Both generators are Pulumi's
+// (pkg/v3/codegen/go). It refuses, with a message naming the method, what pulumi-kiro does not
+// use: writing a whole project (GenerateProject, `pulumi convert`), `package add` (Link),
+// `package pack` (Pack), templates (Template) and Go provider plugins (RunPlugin).
 package main
 
 import (
@@ -26,12 +26,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
+	hclsyntax "github.com/pulumi/pulumi/pkg/v3/codegen/hcl2/syntax"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/pcl"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/constant"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -285,6 +289,56 @@ func (h *goHost) GeneratePackage(
 	})
 }
 
+// GenerateProgram turns a program in Pulumi's intermediate language (PCL) into Go with Pulumi's
+// Go code generator: the code `pulumi import` prints for the resources it adopted.
+func (h *goHost) GenerateProgram(
+	_ context.Context, req *pulumirpc.GenerateProgramRequest,
+) (*pulumirpc.GenerateProgramResponse, error) {
+	client, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the engine's schema loader: %w", err)
+	}
+	defer client.Close()
+
+	parser := hclsyntax.NewParser()
+	names := make([]string, 0, len(req.GetSource()))
+	for name := range req.GetSource() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := parser.ParseFile(strings.NewReader(req.GetSource()[name]), name); err != nil {
+			return nil, err
+		}
+	}
+	if parser.Diagnostics.HasErrors() {
+		return &pulumirpc.GenerateProgramResponse{
+			Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(parser.Diagnostics),
+		}, nil
+	}
+	var options []pcl.BindOption
+	if !req.GetStrict() {
+		options = pcl.NonStrictBindOptions()
+	}
+	program, diags, err := pcl.BindProgram(parser.Files, schema.NewCachedLoader(client), options...)
+	if err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() || program == nil {
+		return &pulumirpc.GenerateProgramResponse{
+			Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(diags),
+		}, nil
+	}
+	files, genDiags, err := gogen.GenerateProgram(program)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GenerateProgramResponse{
+		Source:      files,
+		Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(append(diags, genDiags...)),
+	}, nil
+}
+
 // refused is the answer to a part of the protocol this host does not implement.
 func refused(what string) error {
 	return status.Errorf(codes.Unimplemented,
@@ -296,12 +350,6 @@ func (h *goHost) RunPlugin(
 	*pulumirpc.RunPluginRequest, grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
 ) error {
 	return refused("running a Go provider plugin (RunPlugin)")
-}
-
-func (h *goHost) GenerateProgram(
-	context.Context, *pulumirpc.GenerateProgramRequest,
-) (*pulumirpc.GenerateProgramResponse, error) {
-	return nil, refused("converting a program to Go (GenerateProgram)")
 }
 
 func (h *goHost) GenerateProject(
