@@ -339,11 +339,15 @@ func (h *goHost) GenerateProgram(
 	}, nil
 }
 
-// refused is the answer to a part of the protocol this host does not implement.
-func refused(what string) error {
-	return status.Errorf(codes.Unimplemented,
-		"%s: %s is not supported by pulumi-kiro's Go language host (it runs Go programs and "+
-			"generates Go SDKs; see engine/README.md)", hostName, what)
+// refused is the answer to a part of the protocol this host does not implement; instead, if
+// not empty, says what to do.
+func refused(what string, instead ...string) error {
+	message := fmt.Sprintf("%s: %s is not supported by pulumi-kiro's Go language host, which "+
+		"runs Go programs and generates Go code and SDKs (engine/README-go.md)", hostName, what)
+	if len(instead) > 0 {
+		message += "; " + strings.Join(instead, " ")
+	}
+	return status.Error(codes.Unimplemented, message)
 }
 
 func (h *goHost) RunPlugin(
@@ -363,8 +367,9 @@ func (h *goHost) Pack(context.Context, *pulumirpc.PackRequest) (*pulumirpc.PackR
 }
 
 func (h *goHost) Link(context.Context, *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
-	return nil, refused("linking an SDK into a program, as `pulumi package add` does (Link); " +
-		"add a `replace` to the program's go.mod instead")
+	return nil, refused("linking an SDK into a program (Link, for `pulumi package add`)",
+		"generate the SDK with `pulumi package gen-sdk --language go` and point the program's",
+		"go.mod at it with a `replace`, as examples/go does")
 }
 
 func (h *goHost) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.TemplateResponse, error) {
