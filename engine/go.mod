@@ -1,5 +1,5 @@
 // The Pulumi engine pulumi-kiro runs its lifecycle tests on, built from Pulumi's Go modules.
-// scripts/ensure-pulumi builds `pulumi` from pkg/v3 and the Python language host from ./cmd.
+// scripts/ensure-pulumi builds `pulumi` from pkg/v3 and the language hosts from ./cmd.
 module github.com/pulumi-kiro/engine
 
 go 1.26.6
@@ -152,6 +152,7 @@ require (
 	github.com/hashicorp/hcl/v2 v2.24.0 // indirect
 	github.com/hashicorp/vault/api v1.22.0 // indirect
 	github.com/hexops/gotextdiff v1.0.3 // indirect
+	github.com/iancoleman/strcase v0.3.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jedib0t/go-pretty/v6 v6.7.10 // indirect
 	github.com/jonboulle/clockwork v0.4.0 // indirect

@@ -158,6 +158,8 @@ def test_generated_sdk_check_fails_on_a_hand_edit(tmp_path: Path) -> None:
     subprocess.run(["cp", "-r", str(REPO / "sdk"), str(sdk)], check=True)
     edited = sdk / "nodejs" / "subscription.ts"
     edited.write_text(edited.read_text().replace("Monthly credits", "Credits"))
+    go = sdk / "go" / "kiro" / "subscription.go"
+    go.write_text(go.read_text().replace("Monthly credits", "Credits"))
     result = subprocess.run(
         [str(REPO / "scripts" / "generate-sdks"), "--check", "--sdk", str(sdk)],
         capture_output=True,
@@ -166,3 +168,4 @@ def test_generated_sdk_check_fails_on_a_hand_edit(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "subscription.ts" in result.stdout
     assert "-     * Credits" in result.stdout and "+     * Monthly credits" in result.stdout
+    assert "kiro/subscription.go" in result.stdout  # every generated language is checked

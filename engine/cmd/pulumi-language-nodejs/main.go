@@ -8,7 +8,8 @@
 // TypeScript programs run from source as under Pulumi's host. Code generation is Pulumi's own
 // (github.com/pulumi/pulumi/pkg/v3/codegen/nodejs).
 //
-// What it implements, per LanguageRuntime method:
+// What it implements, per LanguageRuntime method (engine/README.md has it as a table, beside
+// the other hosts):
 //
 //   - Handshake, GetPluginInfo, RuntimeOptionsPrompts (no prompts): what every command asks.
 //   - Run: `up`, `preview`, `refresh`, `destroy` and `import` run the program through

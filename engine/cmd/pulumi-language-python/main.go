@@ -6,7 +6,11 @@
 // offline. This host speaks the same LanguageRuntime gRPC protocol and runs programs with the
 // SDK's own `pulumi-language-python-exec`, installed next to this binary, so a program behaves
 // as it does under Pulumi's host. It covers what the CLI needs to run Python programs and
-// Python provider plugins (PulumiPlugin.yaml); it does not generate code or install packages.
+// Python provider plugins (PulumiPlugin.yaml), and `package gen-sdk` (GeneratePackage, with
+// Pulumi's Python code generator, pkg/v3/codegen/python). It does not convert programs
+// (GenerateProgram, GenerateProject), link or pack SDKs (Link, Pack) or install packages
+// (InstallDependencies does nothing): the engine gets the gRPC "not implemented" answer for the
+// first four.
 package main
 
 import (
@@ -21,11 +25,15 @@ import (
 	"strconv"
 	"strings"
 
+	pygen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/pulumi-kiro/engine/internal/sdkgen"
 )
 
 // bailExitCode is what pulumi-language-python-exec exits with after it has already shown the
@@ -192,6 +200,18 @@ func (h *pythonHost) RunPlugin(
 	}
 	return stream.Send(&pulumirpc.RunPluginResponse{
 		Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)},
+	})
+}
+
+// GeneratePackage writes a Python SDK for the schema with Pulumi's Python code generator;
+// overlay files (--overlays) are passed on to it.
+func (h *pythonHost) GeneratePackage(
+	_ context.Context, req *pulumirpc.GeneratePackageRequest,
+) (*pulumirpc.GeneratePackageResponse, error) {
+	return sdkgen.Generate(req, func(
+		pkg *schema.Package, loader schema.ReferenceLoader, req *pulumirpc.GeneratePackageRequest,
+	) (map[string][]byte, error) {
+		return pygen.GeneratePackage("pulumi-language-python", pkg, req.GetExtraFiles(), loader)
 	})
 }
 

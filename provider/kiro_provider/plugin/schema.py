@@ -38,7 +38,6 @@ MEMBER_TYPE = f"{PACKAGE}:index:GroupMember"
 #: Inputs the SDK sets itself (never declared by a program): not part of the schema.
 SDK_SET = frozenset({"owner"})
 
-
 @dataclass(frozen=True)
 class ResourceSpec:
     """One resource type: its token, its input model and the SDK class that documents it."""
@@ -89,6 +88,8 @@ LANGUAGES: dict[str, dict[str, Any]] = {
         "respectSchemaVersion": True,
         "typescriptVersion": "^5.9.3",
     },
+    # sdk/go/kiro: Pulumi's Go code generator writes import paths from this.
+    "go": {"importBasePath": "github.com/pulumi-kiro/pulumi-kiro/sdk/go/kiro"},
 }
 
 

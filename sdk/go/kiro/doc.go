@@ -1,0 +1,2 @@
+// Kiro enterprise subscriptions as code: subscriptions, group assignments and profile settings.
+package kiro
