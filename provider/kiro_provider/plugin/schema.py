@@ -38,6 +38,7 @@ MEMBER_TYPE = f"{PACKAGE}:index:GroupMember"
 #: Inputs the SDK sets itself (never declared by a program): not part of the schema.
 SDK_SET = frozenset({"owner"})
 
+
 @dataclass(frozen=True)
 class ResourceSpec:
     """One resource type: its token, its input model and the SDK class that documents it."""
