@@ -26,16 +26,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
-	hclsyntax "github.com/pulumi/pulumi/pkg/v3/codegen/hcl2/syntax"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/pcl"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/constant"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -294,49 +290,7 @@ func (h *goHost) GeneratePackage(
 func (h *goHost) GenerateProgram(
 	_ context.Context, req *pulumirpc.GenerateProgramRequest,
 ) (*pulumirpc.GenerateProgramResponse, error) {
-	client, err := schema.NewLoaderClient(req.GetLoaderTarget())
-	if err != nil {
-		return nil, fmt.Errorf("connecting to the engine's schema loader: %w", err)
-	}
-	defer client.Close()
-
-	parser := hclsyntax.NewParser()
-	names := make([]string, 0, len(req.GetSource()))
-	for name := range req.GetSource() {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := parser.ParseFile(strings.NewReader(req.GetSource()[name]), name); err != nil {
-			return nil, err
-		}
-	}
-	if parser.Diagnostics.HasErrors() {
-		return &pulumirpc.GenerateProgramResponse{
-			Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(parser.Diagnostics),
-		}, nil
-	}
-	var options []pcl.BindOption
-	if !req.GetStrict() {
-		options = pcl.NonStrictBindOptions()
-	}
-	program, diags, err := pcl.BindProgram(parser.Files, schema.NewCachedLoader(client), options...)
-	if err != nil {
-		return nil, err
-	}
-	if diags.HasErrors() || program == nil {
-		return &pulumirpc.GenerateProgramResponse{
-			Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(diags),
-		}, nil
-	}
-	files, genDiags, err := gogen.GenerateProgram(program)
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.GenerateProgramResponse{
-		Source:      files,
-		Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(append(diags, genDiags...)),
-	}, nil
+	return sdkgen.Program(req, gogen.GenerateProgram)
 }
 
 // refused is the answer to a part of the protocol this host does not implement; instead, if

@@ -1,7 +1,7 @@
-// Package sdkgen answers the engine's GeneratePackage for pulumi-kiro's language hosts: it binds
-// the schema the engine sends, resolving the packages it references through the engine's schema
-// loader, runs one of Pulumi's code generators (pkg/v3/codegen/<language>) and writes the files
-// into the directory the engine names. Each host passes only its generator.
+// Package sdkgen answers the engine's GeneratePackage and GenerateProgram for pulumi-kiro's
+// language hosts: it binds the schema (or the PCL program) the engine sends, resolving the
+// packages it references through the engine's schema loader, and runs one of Pulumi's code
+// generators (pkg/v3/codegen/<language>). Each host passes only its generator.
 package sdkgen
 
 import (
@@ -10,7 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	hclsyntax "github.com/pulumi/pulumi/pkg/v3/codegen/hcl2/syntax"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/pcl"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -77,4 +82,59 @@ func writeFiles(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// ProgramGenerator turns a bound PCL program into source files and diagnostics.
+type ProgramGenerator func(program *pcl.Program) (map[string][]byte, hcl.Diagnostics, error)
+
+// Program answers the engine's GenerateProgram (the code `pulumi import` prints): parse the PCL
+// the engine sends (files in name order), bind it through the engine's schema loader, and run
+// generate. extra are bind options a language adds to the non-strict ones.
+func Program(
+	req *pulumirpc.GenerateProgramRequest, generate ProgramGenerator, extra ...pcl.BindOption,
+) (*pulumirpc.GenerateProgramResponse, error) {
+	client, err := schema.NewLoaderClient(req.GetLoaderTarget())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the engine's schema loader: %w", err)
+	}
+	defer client.Close()
+
+	parser := hclsyntax.NewParser()
+	names := make([]string, 0, len(req.GetSource()))
+	for name := range req.GetSource() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := parser.ParseFile(strings.NewReader(req.GetSource()[name]), name); err != nil {
+			return nil, err
+		}
+	}
+	if parser.Diagnostics.HasErrors() {
+		return &pulumirpc.GenerateProgramResponse{
+			Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(parser.Diagnostics),
+		}, nil
+	}
+	options := extra
+	if !req.GetStrict() {
+		// The engine's import code may name parents and providers the PCL does not declare.
+		options = append(options, pcl.NonStrictBindOptions()...)
+	}
+	program, diags, err := pcl.BindProgram(parser.Files, schema.NewCachedLoader(client), options...)
+	if err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() || program == nil {
+		return &pulumirpc.GenerateProgramResponse{
+			Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(diags),
+		}, nil
+	}
+	files, genDiags, err := generate(program)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GenerateProgramResponse{
+		Source:      files,
+		Diagnostics: plugin.HclDiagnosticsToRPCDiagnostics(append(diags, genDiags...)),
+	}, nil
 }
