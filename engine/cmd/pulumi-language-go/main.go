@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,95 +30,32 @@ import (
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/constant"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/pulumi-kiro/engine/internal/host"
 	"github.com/pulumi-kiro/engine/internal/sdkgen"
 )
 
 const hostName = "pulumi-language-go"
 
 func main() {
-	host := &goHost{engineAddress: lastPositional(os.Args[1:])}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
+	host.Serve(hostName, func(engineAddress string) pulumirpc.LanguageRuntimeServer {
+		return &goHost{Base: host.Base{EngineAddress: engineAddress}}
 	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", hostName, err)
-		os.Exit(1)
-	}
-	// The engine reads the port from the first line of stdout.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", hostName, err)
-		os.Exit(1)
-	}
-}
-
-// lastPositional returns the engine address: the engine passes it as the last argument, after
-// any logging or tracing flags, which this host does not need.
-func lastPositional(args []string) string {
-	for i := len(args) - 1; i >= 0; i-- {
-		if !strings.HasPrefix(args[i], "-") {
-			return args[i]
-		}
-	}
-	return ""
 }
 
 type goHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-}
-
-func (h *goHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *goHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-// GetRequiredPlugins and GetRequiredPackages report none: a program names its providers in
-// Pulumi.yaml (plugins.providers), and automatic plugin acquisition is off in pulumi-kiro's
-// environments.
-func (h *goHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *goHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+	host.Base
 }
 
 func (h *goHost) GetProgramDependencies(
 	context.Context, *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
 	return &pulumirpc.GetProgramDependenciesResponse{}, nil
-}
-
-func (h *goHost) RuntimeOptionsPrompts(
-	context.Context, *pulumirpc.RuntimeOptionsRequest,
-) (*pulumirpc.RuntimeOptionsResponse, error) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
 }
 
 // InstallDependencies downloads the modules the program's go.sum pins (`pulumi install`).
@@ -133,8 +69,8 @@ func (h *goHost) InstallDependencies(
 	}
 	cmd := exec.CommandContext(stream.Context(), "go", "mod", "download")
 	cmd.Dir = dir
-	cmd.Stdout = installWriter(stream, false)
-	cmd.Stderr = installWriter(stream, true)
+	cmd.Stdout = host.InstallWriter(stream, false)
+	cmd.Stderr = host.InstallWriter(stream, true)
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go mod download in %s: %w", dir, err)
 	}
@@ -165,7 +101,7 @@ func (h *goHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc
 	}
 	defer cleanup()
 
-	env, err := sdkEnv(req, h.engineAddress)
+	env, err := sdkEnv(req, h.EngineAddress)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +109,7 @@ func (h *goHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc
 	cmd.Dir = req.GetPwd()
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	return runResult(cmd.Run()), nil
+	return host.RunResult(cmd.Run()), nil
 }
 
 // programBinary returns the executable to run and what removes it afterwards, or an error
@@ -253,24 +189,6 @@ func jsonOrEmpty[T any](value T, empty string) (string, error) {
 	return string(out), nil
 }
 
-// runResult turns the program's exit into the engine's answer. pulumi.Run exits with
-// ExitStatusLoggedError after it has shown the error: the engine must not add a second one.
-func runResult(err error) *pulumirpc.RunResponse {
-	if err == nil {
-		return &pulumirpc.RunResponse{}
-	}
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		if exitErr.ExitCode() == constant.ExitStatusLoggedError {
-			return &pulumirpc.RunResponse{Bail: true}
-		}
-		return &pulumirpc.RunResponse{
-			Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-		}
-	}
-	return &pulumirpc.RunResponse{Error: err.Error()}
-}
-
 // GeneratePackage writes a Go SDK for the schema with Pulumi's Go code generator.
 func (h *goHost) GeneratePackage(
 	_ context.Context, req *pulumirpc.GeneratePackageRequest,
@@ -329,25 +247,3 @@ func (h *goHost) Link(context.Context, *pulumirpc.LinkRequest) (*pulumirpc.LinkR
 func (h *goHost) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.TemplateResponse, error) {
 	return nil, refused("project templates (Template)")
 }
-
-// installWriter streams `go mod download` output back to the CLI.
-func installWriter(
-	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse], stderr bool,
-) io.Writer {
-	return writerFunc(func(b []byte) (int, error) {
-		// The stream keeps the slice until it is sent: hand it a copy.
-		data := append([]byte(nil), b...)
-		resp := &pulumirpc.InstallDependenciesResponse{Stdout: data}
-		if stderr {
-			resp = &pulumirpc.InstallDependenciesResponse{Stderr: data}
-		}
-		if err := stream.Send(resp); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	})
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/pulumi-kiro/engine/internal/host"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 )
@@ -48,8 +48,8 @@ func (h *nodeHost) InstallDependencies(
 	}
 	cmd := exec.CommandContext(stream.Context(), "npm", "install", "--no-audit", "--no-fund")
 	cmd.Dir = dir
-	cmd.Stdout = installWriter(stream, false)
-	cmd.Stderr = installWriter(stream, true)
+	cmd.Stdout = host.InstallWriter(stream, false)
+	cmd.Stderr = host.InstallWriter(stream, true)
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
@@ -58,28 +58,6 @@ func (h *nodeHost) InstallDependencies(
 		return fmt.Errorf("running npm install: %w (is npm on PATH?)", err)
 	}
 	return nil
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
-
-// installWriter streams npm's output to the engine, which shows it to the user.
-func installWriter(
-	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse], stderr bool,
-) io.Writer {
-	return writerFunc(func(b []byte) (int, error) {
-		// The stream keeps the slice until it is sent: hand it a copy.
-		out := append([]byte(nil), b...)
-		resp := &pulumirpc.InstallDependenciesResponse{Stdout: out}
-		if stderr {
-			resp = &pulumirpc.InstallDependenciesResponse{Stderr: out}
-		}
-		if err := stream.Send(resp); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	})
 }
 
 // GetProgramDependencies lists the packages package.json names (dependencies and

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pulumi-kiro/engine/internal/host"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -19,10 +19,6 @@ import (
 // runEntryPoint is the module of `@pulumi/pulumi` that connects a program to the engine and
 // runs it (registering ts-node first for TypeScript).
 const runEntryPoint = "@pulumi/pulumi/cmd/run"
-
-// bailExitCode is what the run entry point exits with after it has already shown the user an
-// actionable message: the engine must stop without adding a second error.
-const bailExitCode = 32
 
 // runOptions are the project's `runtime.options` this host honours.
 type runOptions struct {
@@ -86,7 +82,10 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	// On cancellation the program gets SIGINT, as from a terminal, and time to stop cleanly.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 	cmd.WaitDelay = 5 * time.Second
-	return runResult(cmd.Run()), nil
+	if err := cmd.Run(); err != nil {
+		return host.RunResult(fmt.Errorf("could not run node: %w", err)), nil
+	}
+	return host.RunResult(nil), nil
 }
 
 // runArgs are the run entry point's flags, then the program (its entry point relative to the
@@ -99,7 +98,7 @@ func (h *nodeHost) runArgs(req *pulumirpc.RunRequest) []string {
 		}
 	}
 	flag("monitor", req.GetMonitorAddress())
-	flag("engine", h.engineAddress)
+	flag("engine", h.EngineAddress)
 	flag("organization", req.GetOrganization())
 	flag("project", req.GetProject())
 	flag("root-directory", req.GetInfo().GetRootDirectory())
@@ -158,23 +157,6 @@ func resolveModule(node, programDir, module string) (string, error) {
 			"installed; run `npm install` (or `pulumi install`) there", module, programDir)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// runResult turns the program's exit into the engine's answer.
-func runResult(err error) *pulumirpc.RunResponse {
-	if err == nil {
-		return &pulumirpc.RunResponse{}
-	}
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		if exitErr.ExitCode() == bailExitCode {
-			return &pulumirpc.RunResponse{Bail: true}
-		}
-		return &pulumirpc.RunResponse{
-			Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-		}
-	}
-	return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", err)}
 }
 
 // track records the cancel function of the program being run, for Cancel.

@@ -18,7 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,93 +26,27 @@ import (
 
 	pygen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/pulumi-kiro/engine/internal/host"
 	"github.com/pulumi-kiro/engine/internal/sdkgen"
 )
 
-// bailExitCode is what pulumi-language-python-exec exits with after it has already shown the
-// user an actionable message: the engine must stop without adding a second error.
-const bailExitCode = 32
-
 func main() {
-	engineAddress := lastPositional(os.Args[1:])
-	host := &pythonHost{engineAddress: engineAddress}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
+	host.Serve("pulumi-language-python", func(engineAddress string) pulumirpc.LanguageRuntimeServer {
+		return &pythonHost{Base: host.Base{EngineAddress: engineAddress}}
 	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
-		os.Exit(1)
-	}
-	// The engine reads the port from the first line of stdout.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-// lastPositional returns the engine address: the engine passes it as the last argument, after
-// any logging or tracing flags, which this host does not need.
-func lastPositional(args []string) string {
-	for i := len(args) - 1; i >= 0; i-- {
-		if !strings.HasPrefix(args[i], "-") {
-			return args[i]
-		}
-	}
-	return ""
 }
 
 type pythonHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	engineAddress string
-}
-
-func (h *pythonHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-// GetRequiredPlugins and GetRequiredPackages report none: programs run with plugins that are
-// already installed (automatic plugin acquisition is off in pulumi-kiro's environments).
-func (h *pythonHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *pythonHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+	host.Base
 }
 
 func (h *pythonHost) GetProgramDependencies(
 	context.Context, *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
 	return &pulumirpc.GetProgramDependenciesResponse{}, nil
-}
-
-func (h *pythonHost) RuntimeOptionsPrompts(
-	context.Context, *pulumirpc.RuntimeOptionsRequest,
-) (*pulumirpc.RuntimeOptionsResponse, error) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
 }
 
 // InstallDependencies is a no-op: the environment running the engine already has the packages.
@@ -148,7 +81,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	info := req.GetInfo()
 	args := []string{"-u", execScript,
 		"--monitor", req.GetMonitorAddress(),
-		"--engine", h.engineAddress,
+		"--engine", h.EngineAddress,
 		"--project", req.GetProject(),
 		"--stack", req.GetStack(),
 		"--pwd", req.GetPwd(),
@@ -170,7 +103,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	cmd.Dir = req.GetPwd()
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	return runResult(cmd.Run()), nil
+	return host.RunResult(cmd.Run()), nil
 }
 
 // RunPlugin runs a Python provider plugin (a directory with PulumiPlugin.yaml), streaming its
@@ -184,10 +117,10 @@ func (h *pythonHost) RunPlugin(
 	cmd := exec.CommandContext(stream.Context(), pythonCommand(info), args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Env = req.GetEnv()
-	cmd.Stdout = streamWriter(stream, func(b []byte) *pulumirpc.RunPluginResponse {
+	cmd.Stdout = host.StreamWriter(stream, func(b []byte) *pulumirpc.RunPluginResponse {
 		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
 	})
-	cmd.Stderr = streamWriter(stream, func(b []byte) *pulumirpc.RunPluginResponse {
+	cmd.Stderr = host.StreamWriter(stream, func(b []byte) *pulumirpc.RunPluginResponse {
 		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
 	})
 	code := 0
@@ -213,40 +146,6 @@ func (h *pythonHost) GeneratePackage(
 	) (map[string][]byte, error) {
 		return pygen.GeneratePackage("pulumi-language-python", pkg, req.GetExtraFiles(), loader)
 	})
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
-
-func streamWriter(
-	stream grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
-	wrap func([]byte) *pulumirpc.RunPluginResponse,
-) io.Writer {
-	return writerFunc(func(b []byte) (int, error) {
-		// The stream keeps the slice until it is sent: hand it a copy.
-		if err := stream.Send(wrap(append([]byte(nil), b...))); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	})
-}
-
-// runResult turns the program's exit into the engine's answer.
-func runResult(err error) *pulumirpc.RunResponse {
-	if err == nil {
-		return &pulumirpc.RunResponse{}
-	}
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		if exitErr.ExitCode() == bailExitCode {
-			return &pulumirpc.RunResponse{Bail: true}
-		}
-		return &pulumirpc.RunResponse{
-			Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode()),
-		}
-	}
-	return &pulumirpc.RunResponse{Error: err.Error()}
 }
 
 // configEnv passes the stack configuration the way the Python SDK reads it.
